@@ -1,0 +1,48 @@
+"""Argument checks shared by the package: each error names who complained,
+the argument, what was expected and what came."""
+import numbers
+
+import numpy as np
+
+
+def resolve_dtype(dtype) -> np.dtype:
+    """`None` means float64; anything else must name a floating-point dtype."""
+    if dtype is None:
+        return np.dtype(np.float64)
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be a NumPy floating-point dtype, got {dtype!r}") from None
+    if resolved.kind != "f":
+        raise TypeError(f"dtype must be a NumPy floating-point dtype, got {resolved}")
+    return resolved
+
+
+def check_array(who: str, x, name: str = "input") -> None:
+    """Raise TypeError unless `x` is a floating-point ndarray."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{who} expects {name} to be a NumPy ndarray, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{who} expects {name} of a floating-point dtype, got {x.dtype}")
+
+
+def check_positive_int(who: str, name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{who}({name}) must be an int, got {type(value).__name__}")
+    if value <= 0:
+        raise ValueError(f"{who}({name}) must be positive, got {value}")
+
+
+def check_fraction(who: str, name: str, value) -> None:
+    """Raise unless `value` is a real number in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{who}({name}) must be a number, got {type(value).__name__}")
+    if not 0 <= value < 1:
+        raise ValueError(f"{who}({name}) must be in [0, 1), got {value}")
+
+
+def check_non_negative(who: str, name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{who}({name}) must be a number, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{who}({name}) must be >= 0, got {value}")

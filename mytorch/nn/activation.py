@@ -1,0 +1,162 @@
+"""Elementwise nonlinearities and softmax, in numerically stable forms.
+
+Each derivative is written in terms of what the forward pass already
+computed, so backward costs one or two array operations. The chapter
+"Activations" derives every formula and shows the naive forms failing.
+"""
+import math
+
+import numpy as np
+from scipy.special import erfc
+
+from mytorch._validation import check_array
+from mytorch.nn.module import Module, backward_before_forward, check_grad_output
+
+
+class ReLU(Module):
+    r"""$\mathrm{ReLU}(x) = \max(x, 0)$; backward: $G \odot \mathbb{1}[x > 0]$.
+
+    The derivative at the kink $x = 0$ is taken as 0, as in PyTorch.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._mask = None
+
+    def forward(self, x):
+        check_array("ReLU", x)
+        self._mask = x > 0
+        return x * self._mask
+
+    def backward(self, grad_output):
+        if self._mask is None:
+            raise backward_before_forward(self)
+        check_grad_output(self, grad_output, self._mask.shape)
+        return grad_output * self._mask
+
+
+class Sigmoid(Module):
+    r"""$\sigma(x) = 1/(1 + e^{-x})$; backward: $G \odot \sigma(x)(1 - \sigma(x))$.
+
+    Computed from $z = e^{-|x|} \in (0, 1]$, which never overflows:
+    $\sigma(x) = 1/(1+z)$ for $x \ge 0$ and $z/(1+z)$ for $x < 0$.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._y = None
+
+    def forward(self, x):
+        check_array("Sigmoid", x)
+        z = np.exp(-np.abs(x))
+        self._y = np.where(x >= 0, 1, z) / (1 + z)
+        return self._y
+
+    def backward(self, grad_output):
+        if self._y is None:
+            raise backward_before_forward(self)
+        check_grad_output(self, grad_output, self._y.shape)
+        return grad_output * self._y * (1 - self._y)
+
+
+class Tanh(Module):
+    r"""$\tanh(x)$; backward: $G \odot (1 - \tanh^2(x))$."""
+
+    def __init__(self):
+        super().__init__()
+        self._y = None
+
+    def forward(self, x):
+        check_array("Tanh", x)
+        self._y = np.tanh(x)
+        return self._y
+
+    def backward(self, grad_output):
+        if self._y is None:
+            raise backward_before_forward(self)
+        check_grad_output(self, grad_output, self._y.shape)
+        return grad_output * (1 - self._y * self._y)
+
+
+class GELU(Module):
+    r"""Gaussian error linear unit, $\mathrm{GELU}(x) = x\,\Phi(x)$.
+
+    `approximate='none'` uses the Gaussian CDF exactly,
+    $\Phi(x) = \tfrac12 \operatorname{erfc}(-x/\sqrt 2)$ (erfc keeps full
+    relative precision for negative $x$), and backward
+    $G \odot (\Phi(x) + x\,\varphi(x))$ with $\varphi$ the Gaussian density.
+
+    `approximate='tanh'` uses
+    $\tfrac12 x \bigl(1 + \tanh u\bigr)$, $u = \sqrt{2/\pi}\,(x + 0.044715\,x^3)$,
+    and backward $G \odot \bigl(\tfrac12(1 + \tanh u) + \tfrac12 x (1 - \tanh^2 u)\,u'\bigr)$,
+    $u' = \sqrt{2/\pi}\,(1 + 3 \cdot 0.044715\,x^2)$.
+    """
+
+    _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+    _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU(approximate) must be one of 'none', 'tanh', got {approximate!r}")
+        self.approximate = approximate
+        self._x = None
+
+    def forward(self, x):
+        check_array("GELU", x)
+        self._x = x
+        if self.approximate == "tanh":
+            self._tanh_u = np.tanh(self._SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+            return 0.5 * x * (1 + self._tanh_u)
+        self._cdf = 0.5 * erfc(-x / math.sqrt(2.0))
+        return x * self._cdf
+
+    def backward(self, grad_output):
+        x = self._x
+        if x is None:
+            raise backward_before_forward(self)
+        check_grad_output(self, grad_output, x.shape)
+        if self.approximate == "tanh":
+            t = self._tanh_u
+            du = self._SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return grad_output * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        pdf = self._INV_SQRT_2PI * np.exp(-0.5 * x * x)
+        return grad_output * (self._cdf + x * pdf)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class Softmax(Module):
+    r"""$\mathrm{softmax}(x)_i = e^{x_i - m} / \sum_j e^{x_j - m}$ along `dim`, $m = \max_j x_j$.
+
+    Subtracting the maximum changes nothing mathematically and keeps every
+    exponent $\le 0$, so nothing overflows. Backward is the Jacobian-vector
+    product without the Jacobian: $s \odot (G - \langle G, s \rangle)$,
+    the inner product taken along `dim`.
+    """
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"Softmax(dim) must be an int, got {type(dim).__name__}")
+        self.dim = dim
+        self._y = None
+
+    def forward(self, x):
+        check_array("Softmax", x)
+        if not -x.ndim <= self.dim < x.ndim:
+            raise ValueError(f"Softmax(dim={self.dim}) got input of shape {x.shape}: dim out of range")
+        e = np.exp(x - x.max(axis=self.dim, keepdims=True))
+        self._y = e / e.sum(axis=self.dim, keepdims=True)
+        return self._y
+
+    def backward(self, grad_output):
+        s = self._y
+        if s is None:
+            raise backward_before_forward(self)
+        check_grad_output(self, grad_output, s.shape)
+        return s * (grad_output - (grad_output * s).sum(axis=self.dim, keepdims=True))
+
+    def extra_repr(self):
+        return f"dim={self.dim}"

@@ -1,0 +1,103 @@
+"""Batch normalisation over the batch dimension of (N, C) inputs."""
+import numpy as np
+
+from mytorch._validation import check_array, check_fraction, check_positive_int, resolve_dtype
+from mytorch.nn.module import Module, Parameter, backward_before_forward, check_grad_output
+
+
+class BatchNorm1d(Module):
+    r"""Normalise each feature over the batch, then scale and shift.
+
+    Training: $\mu = \frac1N \sum_n x_n$, $\sigma^2 = \frac1N \sum_n (x_n - \mu)^2$
+    (biased), $\hat x = (x - \mu)/\sqrt{\sigma^2 + \epsilon}$,
+    $y = \gamma \odot \hat x + \beta$; the running statistics move by
+    $r \leftarrow (1 - \text{momentum})\, r + \text{momentum}\cdot s$, with the
+    unbiased variance $\frac{N}{N-1}\sigma^2$ for `running_var`.
+    Evaluation: $\mu, \sigma^2$ are the running statistics.
+
+    Backward in training (derived in the chapter "Batch normalisation"),
+    with $G = \partial L/\partial y$ and sums over the batch:
+    $\partial L/\partial \beta = \sum_n G_n$,
+    $\partial L/\partial \gamma = \sum_n G_n \odot \hat x_n$,
+    $\partial L/\partial x = \frac{\gamma}{\sqrt{\sigma^2+\epsilon}} \odot
+    \bigl(G - \frac1N \partial L/\partial \beta - \hat x \odot \frac1N \partial L/\partial \gamma\bigr)$.
+
+    Parameters
+    ----------
+    num_features : int
+        $C$, the number of features.
+    eps : float, default 1e-5
+        Added to the variance so a constant feature does not divide by zero.
+    momentum : float in [0, 1), default 0.1
+        Weight of the new batch statistic in the running averages.
+    dtype : floating dtype, default float64
+
+    Shapes
+    ------
+    input and output $(N, C)$ with $N \ge 2$ in training; `weight` ($\gamma$,
+    ones), `bias` ($\beta$, zeros), `running_mean` (zeros) and
+    `running_var` (ones) are $(C,)$.
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, dtype=None):
+        super().__init__()
+        check_positive_int("BatchNorm1d", "num_features", num_features)
+        if not eps > 0:
+            raise ValueError(f"BatchNorm1d(eps) must be > 0, got {eps}")
+        check_fraction("BatchNorm1d", "momentum", momentum)
+        dtype = resolve_dtype(dtype)
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.weight = Parameter(np.ones(num_features, dtype=dtype))
+        self.bias = Parameter(np.zeros(num_features, dtype=dtype))
+        self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
+        self.register_buffer("running_var", np.ones(num_features, dtype=dtype))
+        self._x_hat = None
+
+    def forward(self, x):
+        check_array("BatchNorm1d", x)
+        if x.ndim != 2 or x.shape[1] != self.num_features:
+            raise ValueError(
+                f"BatchNorm1d(num_features={self.num_features}) got input of shape {x.shape}: "
+                f"expected (N, {self.num_features})"
+            )
+        if self.training:
+            n = x.shape[0]
+            if n < 2:
+                raise ValueError(
+                    f"BatchNorm1d in training needs at least 2 samples to estimate a variance, got input of shape {x.shape}"
+                )
+            mu = x.mean(axis=0)
+            x_centered = x - mu
+            var = np.einsum("ij,ij->j", x_centered, x_centered) / n
+            self.running_mean *= 1 - self.momentum
+            self.running_mean += self.momentum * mu
+            self.running_var *= 1 - self.momentum
+            self.running_var += (self.momentum * n / (n - 1)) * var
+        else:
+            x_centered = x - self.running_mean
+            var = self.running_var
+        self._inv_std = 1 / np.sqrt(var + self.eps)
+        self._x_hat = x_centered * self._inv_std
+        self._batch_stats = self.training
+        return self._x_hat * self.weight.data + self.bias.data
+
+    def backward(self, grad_output):
+        x_hat = self._x_hat
+        if x_hat is None:
+            raise backward_before_forward(self)
+        check_grad_output(self, grad_output, x_hat.shape)
+        grad_beta = grad_output.sum(axis=0)
+        grad_gamma = np.einsum("ij,ij->j", grad_output, x_hat)
+        self.bias.grad += grad_beta
+        self.weight.grad += grad_gamma
+        scale = self.weight.data * self._inv_std
+        if not self._batch_stats:
+            # Running statistics are constants: y is affine in x.
+            return grad_output * scale
+        n = x_hat.shape[0]
+        return scale * (grad_output - grad_beta / n - x_hat * (grad_gamma / n))
+
+    def extra_repr(self):
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

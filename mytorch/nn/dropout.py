@@ -1,0 +1,44 @@
+"""Inverted dropout."""
+from mytorch._validation import check_array, check_fraction
+from mytorch.nn.module import Module, backward_before_forward, check_grad_output
+from mytorch.random import get_generator
+
+
+class Dropout(Module):
+    r"""In training, zero each element with probability $p$ and scale the rest by $1/(1-p)$.
+
+    With the mask $m_i \sim \mathrm{Bernoulli}(1-p)$, $y = x \odot m / (1-p)$,
+    so $\mathbb{E}[y] = x$ and evaluation needs no rescaling: in eval mode
+    Dropout is the identity. Backward multiplies by the same scaled mask.
+    The mask is drawn from the generator that `mytorch.manual_seed` seeds.
+
+    Parameters
+    ----------
+    p : float in [0, 1), default 0.5
+        Probability of zeroing an element.
+    """
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        check_fraction("Dropout", "p", p)
+        self.p = p
+        self._mask = None
+
+    def forward(self, x):
+        check_array("Dropout", x)
+        self._input_shape = x.shape
+        if not self.training or self.p == 0:
+            self._mask = x.dtype.type(1)  # the identity: backward multiplies by 1
+            return x
+        keep = get_generator().random(x.shape, dtype=x.dtype) >= self.p
+        self._mask = keep * x.dtype.type(1 / (1 - self.p))
+        return x * self._mask
+
+    def backward(self, grad_output):
+        if self._mask is None:
+            raise backward_before_forward(self)
+        check_grad_output(self, grad_output, self._input_shape)
+        return grad_output * self._mask
+
+    def extra_repr(self):
+        return f"p={self.p}"

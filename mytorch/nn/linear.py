@@ -1,0 +1,78 @@
+"""The fully connected layer."""
+import numpy as np
+
+from mytorch.nn import init as nn_init
+from mytorch._validation import check_array, check_positive_int, resolve_dtype
+from mytorch.nn.module import Module, Parameter, backward_before_forward, check_grad_output
+
+
+class Linear(Module):
+    r"""Affine map of a batch: $Y = XW^\top + \mathbf{1}b^\top$.
+
+    Backward, for $G = \partial L/\partial Y$:
+    $\partial L/\partial W = G^\top X$, $\partial L/\partial b = G^\top \mathbf{1}$,
+    $\partial L/\partial X = G W$. Derived in the chapter "Linear layers and
+    initialisation".
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        Sizes $d$ and $k$ of each input and output row.
+    bias : bool, default True
+        Learn the offset $b$ (starts at zero).
+    init : {'he', 'xavier'}, default 'he'
+        Kaiming uniform (fan-in, gain $\sqrt 2$) or Glorot uniform for `weight`.
+    dtype : floating dtype, default float64
+
+    Shapes
+    ------
+    input $(N, d)$, output $(N, k)$, `weight` $(k, d)$, `bias` $(k,)$.
+    """
+
+    def __init__(self, in_features, out_features, bias=True, init="he", dtype=None):
+        super().__init__()
+        check_positive_int("Linear", "in_features", in_features)
+        check_positive_int("Linear", "out_features", out_features)
+        if init not in ("he", "xavier"):
+            raise ValueError(f"Linear(init) must be one of 'he', 'xavier', got {init!r}")
+        dtype = resolve_dtype(dtype)
+        self.in_features = in_features
+        self.out_features = out_features
+        self.init = init
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        if init == "he":
+            nn_init.kaiming_uniform_(self.weight, nonlinearity="relu")
+        else:
+            nn_init.xavier_uniform_(self.weight)
+        self.bias = Parameter(np.zeros(out_features, dtype=dtype)) if bias else None
+        self._x = None
+
+    def forward(self, x):
+        check_array("Linear", x)
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            raise ValueError(
+                f"Linear(in_features={self.in_features}) got input of shape {x.shape}: "
+                f"expected (N, {self.in_features})"
+            )
+        if x.dtype != self.weight.data.dtype:
+            raise TypeError(
+                f"Linear got input of dtype {x.dtype} but its weight is {self.weight.data.dtype}: "
+                f"cast the input (x.astype) or the model (model.to)"
+            )
+        self._x = x
+        y = x @ self.weight.data.T
+        if self.bias is not None:
+            y += self.bias.data
+        return y
+
+    def backward(self, grad_output):
+        if self._x is None:
+            raise backward_before_forward(self)
+        check_grad_output(self, grad_output, (self._x.shape[0], self.out_features))
+        self.weight.grad += grad_output.T @ self._x
+        if self.bias is not None:
+            self.bias.grad += grad_output.sum(axis=0)
+        return grad_output @ self.weight.data
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -1,0 +1,108 @@
+"""Loss functions: a scalar from predictions and targets, and its gradient.
+
+`criterion(prediction, target)` returns the loss as a NumPy scalar of the
+prediction's dtype; `criterion.backward()` returns dL/dprediction. The
+chapter "Losses" derives both.
+"""
+import numpy as np
+
+from mytorch._validation import check_array
+from mytorch.nn.module import Module, backward_before_forward
+
+_REDUCTIONS = ("mean", "sum")
+
+
+def _check_reduction(who: str, reduction) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{who}(reduction) must be one of 'mean', 'sum', got {reduction!r}")
+
+
+class CrossEntropyLoss(Module):
+    r"""Cross-entropy of integer targets under the softmax of the logits.
+
+    With $m_n = \max_c z_{nc}$, the log-sum-exp form
+    $\ell_n = m_n + \log \sum_c e^{z_{nc} - m_n} - z_{n, y_n}$
+    never overflows. $L = \frac1N \sum_n \ell_n$ (`'mean'`) or $\sum_n \ell_n$ (`'sum'`).
+
+    Backward: $\partial L / \partial z = (\mathrm{softmax}(z) - \mathrm{onehot}(y)) / N$
+    for `'mean'` (without the $1/N$ for `'sum'`).
+
+    Shapes: logits $(N, C)$, target $(N,)$ integers in $[0, C)$.
+    """
+
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        _check_reduction("CrossEntropyLoss", reduction)
+        self.reduction = reduction
+        self._probs = None
+
+    def forward(self, logits, target):
+        check_array("CrossEntropyLoss", logits, "logits")
+        if logits.ndim != 2:
+            raise ValueError(f"CrossEntropyLoss expects logits of shape (N, C), got shape {logits.shape}")
+        n, c = logits.shape
+        if not isinstance(target, np.ndarray) or target.dtype.kind not in "iu":
+            got = target.dtype if isinstance(target, np.ndarray) else type(target).__name__
+            raise TypeError(f"CrossEntropyLoss expects target to be an integer ndarray of class indices, got {got}")
+        if target.shape != (n,):
+            raise ValueError(f"CrossEntropyLoss got target of shape {target.shape}: expected ({n},) to match logits {logits.shape}")
+        if n and (target.min() < 0 or target.max() >= c):
+            raise ValueError(
+                f"CrossEntropyLoss got target labels in [{target.min()}, {target.max()}]: expected labels in [0, {c - 1}]"
+            )
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        sum_exp = exp.sum(axis=1)
+        rows = np.arange(n)
+        losses = np.log(sum_exp) - shifted[rows, target]
+        self._probs = exp / sum_exp[:, None]
+        self._target = target
+        total = losses.sum()
+        return logits.dtype.type(total / n if self.reduction == "mean" else total)
+
+    def backward(self):
+        if self._probs is None:
+            raise backward_before_forward(self)
+        grad_input = self._probs.copy()
+        n = grad_input.shape[0]
+        grad_input[np.arange(n), self._target] -= 1
+        if self.reduction == "mean":
+            grad_input /= n
+        return grad_input
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}"
+
+
+class MSELoss(Module):
+    r"""Mean squared error $L = \frac{1}{M} \sum_i (p_i - t_i)^2$ over all $M$ entries.
+
+    `'sum'` drops the $1/M$. Backward: $\partial L/\partial p = 2 (p - t) / M$.
+    Prediction and target have the same shape.
+    """
+
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        _check_reduction("MSELoss", reduction)
+        self.reduction = reduction
+        self._diff = None
+
+    def forward(self, prediction, target):
+        check_array("MSELoss", prediction, "prediction")
+        check_array("MSELoss", target, "target")
+        if prediction.shape != target.shape:
+            raise ValueError(
+                f"MSELoss got prediction of shape {prediction.shape} and target of shape {target.shape}: expected equal shapes"
+            )
+        self._diff = prediction - target.astype(prediction.dtype, copy=False)
+        total = np.vdot(self._diff, self._diff)
+        return prediction.dtype.type(total / self._diff.size if self.reduction == "mean" else total)
+
+    def backward(self):
+        if self._diff is None:
+            raise backward_before_forward(self)
+        scale = 2 / self._diff.size if self.reduction == "mean" else 2
+        return scale * self._diff
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}"

@@ -1,0 +1,237 @@
+"""`Parameter` and `Module`: the contract every layer follows.
+
+A module computes `forward(x)`, caching what its derivative needs, and
+`backward(grad_output)`, which adds the gradient of the loss with respect to
+each of its parameters into `.grad` and returns the gradient with respect to
+its input. See the chapter "Modules, Sequential and the training loop".
+"""
+from collections import OrderedDict
+from typing import Iterator
+
+import numpy as np
+
+from mytorch._validation import check_array, resolve_dtype
+
+
+class Parameter:
+    """A trainable array and the gradient of the loss with respect to it.
+
+    Parameters
+    ----------
+    data : array_like of floats
+        The initial value; copied.
+
+    Attributes
+    ----------
+    data : ndarray
+        The value.
+    grad : ndarray
+        Same shape and dtype as `data`; zeros at creation. `backward` adds
+        into it, `zero_grad` resets it.
+    """
+
+    __slots__ = ("data", "grad")
+
+    def __init__(self, data):
+        data = np.array(data)
+        if data.dtype.kind != "f":
+            raise TypeError(f"Parameter(data) expects floating-point data, got dtype {data.dtype}")
+        self.data = data
+        self.grad = np.zeros_like(data)
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    def __repr__(self) -> str:
+        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
+
+
+def check_grad_output(module: "Module", grad_output, expected_shape: tuple) -> None:
+    """Raise unless `grad_output` matches the shape of the last output."""
+    who = f"{type(module).__name__}.backward"
+    check_array(who, grad_output, "grad_output")
+    if grad_output.shape != expected_shape:
+        raise ValueError(
+            f"{who} got grad_output of shape {grad_output.shape}: "
+            f"expected {expected_shape}, the shape of the last output"
+        )
+
+
+def backward_before_forward(module: "Module") -> RuntimeError:
+    name = type(module).__name__
+    return RuntimeError(f"{name}.backward() called before {name}.forward(): nothing is cached to differentiate")
+
+
+class Module:
+    """Base class of every layer, activation, loss and container.
+
+    Assigning a `Parameter` or a `Module` to an attribute registers it, so
+    `named_parameters()` finds it under the attribute's name (`weight`,
+    `0.bias`, ...). Buffers (state that is saved but not trained, such as
+    BatchNorm's running statistics) are registered with `register_buffer`.
+
+    Subclasses call `super().__init__()` first, then define `forward` and
+    `backward`, and optionally `extra_repr`.
+    """
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
+        for registry in (self._parameters, self._modules):
+            registry.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        elif name in self._buffers:
+            self._buffers[name] = value
+        object.__setattr__(self, name, value)
+
+    def register_buffer(self, name: str, array: np.ndarray) -> None:
+        """Register `array` as state that `state_dict` saves and `to` casts."""
+        self._buffers[name] = array
+        object.__setattr__(self, name, array)
+
+    # -- computation ------------------------------------------------------
+    def forward(self, *inputs):
+        raise NotImplementedError(f"{type(self).__name__} does not define forward")
+
+    def backward(self, grad_output):
+        raise NotImplementedError(f"{type(self).__name__} does not define backward")
+
+    def __call__(self, *inputs):
+        return self.forward(*inputs)
+
+    # -- traversal --------------------------------------------------------
+    def named_children(self) -> Iterator[tuple]:
+        yield from self._modules.items()
+
+    def children(self) -> Iterator["Module"]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple]:
+        yield prefix, self
+        for name, module in self._modules.items():
+            yield from module.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> Iterator["Module"]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self) -> Iterator[tuple]:
+        """Yield `(name, Parameter)` pairs, each parameter once."""
+        seen = set()
+        for prefix, module in self.named_modules():
+            for name, param in module._parameters.items():
+                if id(param) not in seen:
+                    seen.add(id(param))
+                    yield (f"{prefix}.{name}" if prefix else name), param
+
+    def parameters(self) -> Iterator[Parameter]:
+        for _, param in self.named_parameters():
+            yield param
+
+    def named_buffers(self) -> Iterator[tuple]:
+        for prefix, module in self.named_modules():
+            for name, buffer in module._buffers.items():
+                yield (f"{prefix}.{name}" if prefix else name), buffer
+
+    def buffers(self) -> Iterator[np.ndarray]:
+        for _, buffer in self.named_buffers():
+            yield buffer
+
+    # -- modes and gradients ------------------------------------------------
+    def train(self, mode: bool = True) -> "Module":
+        """Set training mode here and in every submodule; return self."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"train(mode) expects a bool, got {type(mode).__name__}")
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> "Module":
+        """Set evaluation mode (BatchNorm uses running statistics, Dropout is the identity)."""
+        return self.train(False)
+
+    def zero_grad(self) -> None:
+        for param in self.parameters():
+            param.grad.fill(0)
+
+    # -- state --------------------------------------------------------------
+    def _named_state(self) -> Iterator[tuple]:
+        """Parameters' data and buffers, module by module, as PyTorch orders them."""
+        for prefix, module in self.named_modules():
+            dot = f"{prefix}." if prefix else ""
+            for name, param in module._parameters.items():
+                yield dot + name, param.data
+            for name, buffer in module._buffers.items():
+                yield dot + name, buffer
+
+    def state_dict(self) -> "OrderedDict[str, np.ndarray]":
+        """Copies of every parameter and buffer, keyed by dotted name."""
+        return OrderedDict((name, array.copy()) for name, array in self._named_state())
+
+    def load_state_dict(self, state_dict) -> None:
+        """Copy `state_dict`'s arrays into this module's parameters and buffers.
+
+        Strict: every missing, unexpected or wrongly shaped entry is
+        collected first and reported in one RuntimeError; nothing is
+        changed unless every entry fits. Values are cast to the module's
+        dtype.
+        """
+        own = OrderedDict(self._named_state())
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        wrong_shape = [
+            f"{k}: expected shape {own[k].shape}, got {np.shape(state_dict[k])}"
+            for k in own
+            if k in state_dict and np.shape(state_dict[k]) != own[k].shape
+        ]
+        problems = []
+        if missing:
+            problems.append("missing keys: " + ", ".join(missing))
+        if unexpected:
+            problems.append("unexpected keys: " + ", ".join(unexpected))
+        if wrong_shape:
+            problems.append("wrong shapes: " + "; ".join(wrong_shape))
+        if problems:
+            raise RuntimeError(f"{type(self).__name__}.load_state_dict failed: " + "; ".join(problems))
+        for name, array in own.items():
+            array[...] = state_dict[name]
+
+    def to(self, dtype) -> "Module":
+        """Cast parameters, gradients and buffers to `dtype`; return self.
+
+        Create optimizers after casting: they keep state per parameter array.
+        """
+        dtype = resolve_dtype(dtype)
+        for module in self.modules():
+            for param in module._parameters.values():
+                param.data = param.data.astype(dtype, copy=False)
+                param.grad = param.grad.astype(dtype, copy=False)
+            for name, buffer in list(module._buffers.items()):
+                module.register_buffer(name, buffer.astype(dtype, copy=False))
+        return self
+
+    # -- printing -------------------------------------------------------------
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self._modules.items()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"

@@ -1,0 +1,8 @@
+"""Optimizers: SGD (momentum, Nesterov), RMSprop, Adam."""
+from mytorch.optim.adam import Adam
+from mytorch.optim.optimizer import Optimizer
+from mytorch.optim.rmsprop import RMSprop
+from mytorch.optim.sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam"]
+

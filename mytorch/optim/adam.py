@@ -1,0 +1,65 @@
+"""Adam: bias-corrected moment estimates of the gradient."""
+import numpy as np
+
+from mytorch._validation import check_fraction, check_non_negative
+from mytorch.optim.optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    r"""Adaptive moment estimation, as in PyTorch (L2 weight decay added to the gradient).
+
+    For each parameter $p$ with gradient $g$, at step $t = 1, 2, \dots$:
+
+    .. math::
+
+        g &\leftarrow g + \lambda p\\
+        m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g\\
+        v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g \odot g\\
+        \hat m_t &= m_t / (1 - \beta_1^t), \quad \hat v_t = v_t / (1 - \beta_2^t)\\
+        p &\leftarrow p - \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)
+
+    $m_0 = v_0 = 0$; dividing by $1 - \beta^t$ removes the bias towards 0
+    that this start gives the averages (derived in the chapter "Adam").
+    State: `step`, `exp_avg` ($m$), `exp_avg_sq` ($v$).
+
+    Parameters
+    ----------
+    params : iterable of Parameter
+    lr : float, default 1e-3
+    betas : (float, float) in [0, 1), default (0.9, 0.999)
+    eps : float, default 1e-8
+    weight_decay : float, default 0
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        check_non_negative("Adam", "lr", lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"Adam(betas) must be a pair (beta1, beta2), got {betas!r}")
+        check_fraction("Adam", "betas[0]", betas[0])
+        check_fraction("Adam", "betas[1]", betas[1])
+        check_non_negative("Adam", "eps", eps)
+        check_non_negative("Adam", "weight_decay", weight_decay)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
+
+    def step(self):
+        group = self.param_groups[0]
+        lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        for index, p in enumerate(self.params):
+            g = p.grad
+            if wd:
+                g = g + wd * p.data
+            state = self.state[index]
+            if not state:
+                state["step"] = 0
+                state["exp_avg"] = np.zeros_like(p.data)
+                state["exp_avg_sq"] = np.zeros_like(p.data)
+            state["step"] += 1
+            t = state["step"]
+            m, v = state["exp_avg"], state["exp_avg_sq"]
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * g * g
+            m_hat = m / (1 - beta1**t)
+            v_hat = v / (1 - beta2**t)
+            p.data -= lr * m_hat / (np.sqrt(v_hat) + eps)

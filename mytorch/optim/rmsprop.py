@@ -1,0 +1,66 @@
+"""RMSprop: per-coordinate steps scaled by a running RMS of the gradient."""
+import numpy as np
+
+from mytorch._validation import check_fraction, check_non_negative
+from mytorch.optim.optimizer import Optimizer
+
+
+class RMSprop(Optimizer):
+    r"""Divide the gradient by a running root mean square of its recent values.
+
+    PyTorch's (non-centred) formulation, for each parameter $p$ with gradient $g$:
+
+    .. math::
+
+        g &\leftarrow g + \lambda p\\
+        s &\leftarrow \alpha s + (1 - \alpha)\, g \odot g\\
+        u &= g / (\sqrt{s} + \epsilon)\\
+        b &\leftarrow \mu b + u, \quad p \leftarrow p - \eta\, b \quad (\text{if } \mu > 0)\\
+        p &\leftarrow p - \eta\, u \quad (\text{if } \mu = 0)
+
+    State: `step`, `square_avg` ($s$, starts at 0) and, with momentum,
+    `momentum_buffer` ($b$, starts at 0). See the chapter "RMSprop".
+
+    Parameters
+    ----------
+    params : iterable of Parameter
+    lr : float, default 1e-2
+    alpha : float in [0, 1), default 0.99
+        Decay of the running mean of squared gradients.
+    eps : float, default 1e-8
+    momentum : float in [0, 1), default 0
+    weight_decay : float, default 0
+    """
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0):
+        check_non_negative("RMSprop", "lr", lr)
+        check_fraction("RMSprop", "alpha", alpha)
+        check_non_negative("RMSprop", "eps", eps)
+        check_fraction("RMSprop", "momentum", momentum)
+        check_non_negative("RMSprop", "weight_decay", weight_decay)
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, momentum=momentum, weight_decay=weight_decay))
+
+    def step(self):
+        group = self.param_groups[0]
+        lr, alpha, eps, mu, wd = (group[k] for k in ("lr", "alpha", "eps", "momentum", "weight_decay"))
+        for index, p in enumerate(self.params):
+            g = p.grad
+            if wd:
+                g = g + wd * p.data
+            state = self.state[index]
+            if not state:
+                state["step"] = 0
+                state["square_avg"] = np.zeros_like(p.data)
+                if mu:
+                    state["momentum_buffer"] = np.zeros_like(p.data)
+            state["step"] += 1
+            s = state["square_avg"]
+            s *= alpha
+            s += (1 - alpha) * g * g
+            u = g / (np.sqrt(s) + eps)
+            if mu:
+                b = state["momentum_buffer"]
+                b *= mu
+                b += u
+                u = b
+            p.data -= lr * u

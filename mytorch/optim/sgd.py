@@ -1,0 +1,57 @@
+"""Stochastic gradient descent with (Nesterov) momentum and weight decay."""
+from mytorch._validation import check_fraction, check_non_negative
+from mytorch.optim.optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    r"""Gradient descent, optionally with heavy-ball or Nesterov momentum.
+
+    PyTorch's formulation, for each parameter $p$ with gradient $g$:
+
+    .. math::
+
+        g &\leftarrow g + \lambda p \quad\text{(weight decay)}\\
+        v &\leftarrow \mu v + g \quad\text{(the first step sets } v = g)\\
+        p &\leftarrow p - \eta \,(g + \mu v \text{ if Nesterov else } v)
+
+    Derived, and shown equivalent to the textbook form, in the chapter
+    "SGD and momentum". State: `momentum_buffer` ($v$).
+
+    Parameters
+    ----------
+    params : iterable of Parameter
+    lr : float
+        Learning rate $\eta \ge 0$.
+    momentum : float in [0, 1), default 0
+        $\mu$.
+    nesterov : bool, default False
+        Nesterov momentum (needs `momentum > 0`).
+    weight_decay : float, default 0
+        L2 penalty $\lambda \ge 0$, added to the gradient.
+    """
+
+    def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
+        check_non_negative("SGD", "lr", lr)
+        check_fraction("SGD", "momentum", momentum)
+        check_non_negative("SGD", "weight_decay", weight_decay)
+        if nesterov and momentum == 0:
+            raise ValueError("SGD(nesterov=True) requires momentum > 0, got momentum=0")
+        super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay))
+
+    def step(self):
+        group = self.param_groups[0]
+        lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+        for index, p in enumerate(self.params):
+            g = p.grad
+            if wd:
+                g = g + wd * p.data
+            if mu:
+                state = self.state[index]
+                v = state.get("momentum_buffer")
+                if v is None:
+                    v = state["momentum_buffer"] = g.copy()
+                else:
+                    v *= mu
+                    v += g
+                g = g + mu * v if group["nesterov"] else v
+            p.data -= lr * g

@@ -1,0 +1,105 @@
+"""Save and load state dicts as NumPy `.npz` files, without pickle.
+
+A file holds the arrays of the state dict plus one entry, `__mytorch__`, a
+JSON description of the dict's structure (nesting, integer keys, tuples,
+plain numbers) whose leaves name the arrays. `load` reads it with
+`allow_pickle=False`, so loading a file never executes code.
+"""
+import json
+import os
+import zipfile
+
+import numpy as np
+
+_STRUCTURE_KEY = "__mytorch__"
+_FORMAT_VERSION = 1
+_ZIP_SIGNATURE = b"PK\x03\x04"
+
+
+def _encode(obj, arrays: dict, where: str):
+    """Return a JSON-able description of `obj`, moving its arrays into `arrays`."""
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.hasobject:
+            raise TypeError(f"mytorch.save cannot store an object array (at {where})")
+        key = f"a{len(arrays)}"
+        arrays[key] = obj
+        return {"array": key}
+    if isinstance(obj, dict):
+        items = []
+        for k, v in obj.items():
+            if not isinstance(k, (str, int)) or isinstance(k, bool):
+                raise TypeError(f"mytorch.save supports str and int dict keys, got {type(k).__name__} (at {where})")
+            items.append([k, _encode(v, arrays, f"{where}[{k!r}]")])
+        return {"dict": items}
+    if isinstance(obj, (list, tuple)):
+        kind = "list" if isinstance(obj, list) else "tuple"
+        return {kind: [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]}
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return {"value": obj}
+    raise TypeError(f"mytorch.save cannot store a {type(obj).__name__} (at {where})")
+
+
+def _decode(node, arrays, path):
+    (kind, value), = node.items()
+    if kind == "array":
+        return arrays[value]
+    if kind == "dict":
+        return {k: _decode(v, arrays, path) for k, v in value}
+    if kind == "list":
+        return [_decode(v, arrays, path) for v in value]
+    if kind == "tuple":
+        return tuple(_decode(v, arrays, path) for v in value)
+    if kind == "value":
+        return value
+    raise ValueError(f"{path} is not a valid mytorch file: unknown entry kind {kind!r}")
+
+
+def save(state_dict, path) -> None:
+    """Write a model's or an optimizer's state dict to `path` (NumPy `.npz`).
+
+    The file is written exactly at `path` (no suffix is added), atomically:
+    a crash mid-write leaves any previous file intact.
+    """
+    arrays = {}
+    structure = _encode(state_dict, arrays, "state_dict")
+    arrays[_STRUCTURE_KEY] = np.array(json.dumps({"version": _FORMAT_VERSION, "root": structure}))
+    path = os.fspath(path)
+    partial = path + ".partial"
+    with open(partial, "wb") as f:
+        np.savez(f, **arrays)
+    os.replace(partial, path)
+
+
+def load(path):
+    """Read a state dict written by `mytorch.save`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If `path` does not exist.
+    ValueError
+        If the file is not a complete file written by `mytorch.save`
+        (corrupt, truncated, another format, or an `.npz` from elsewhere).
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        if f.read(4) != _ZIP_SIGNATURE:
+            raise ValueError(f"{path} is not a valid mytorch file: it is not an .npz (zip) archive")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if _STRUCTURE_KEY not in npz.files:
+                raise ValueError(f"it has no {_STRUCTURE_KEY!r} entry, so it was not written by mytorch.save")
+            header = json.loads(str(npz[_STRUCTURE_KEY][()]))
+            arrays = {name: npz[name] for name in npz.files if name != _STRUCTURE_KEY}
+    except FileNotFoundError:
+        raise
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is not a valid mytorch file: {error}") from None
+    if not isinstance(header, dict) or header.get("version") != _FORMAT_VERSION or "root" not in header:
+        raise ValueError(f"{path} is not a valid mytorch file: unknown format header")
+    try:
+        return _decode(header["root"], arrays, path)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"{path} is not a valid mytorch file: broken structure ({error!r})") from None
