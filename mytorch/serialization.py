@@ -93,8 +93,6 @@ def load(path):
                 raise ValueError(f"it has no {_STRUCTURE_KEY!r} entry, so it was not written by mytorch.save")
             header = json.loads(str(npz[_STRUCTURE_KEY][()]))
             arrays = {name: npz[name] for name in npz.files if name != _STRUCTURE_KEY}
-    except FileNotFoundError:
-        raise
     except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as error:
         raise ValueError(f"{path} is not a valid mytorch file: {error}") from None
     if not isinstance(header, dict) or header.get("version") != _FORMAT_VERSION or "root" not in header:

@@ -26,7 +26,7 @@ class ReLU(Module):
     def forward(self, x):
         check_array("ReLU", x)
         self._mask = x > 0
-        return x * self._mask
+        return np.maximum(x, 0)
 
     def backward(self, grad_output):
         if self._mask is None:
@@ -84,7 +84,7 @@ class GELU(Module):
     `approximate='none'` uses the Gaussian CDF exactly,
     $\Phi(x) = \tfrac12 \operatorname{erfc}(-x/\sqrt 2)$ (erfc keeps full
     relative precision for negative $x$), and backward
-    $G \odot (\Phi(x) + x\,\varphi(x))$ with $\varphi$ the Gaussian density.
+    $G \odot (\Phi(x) + x\,\phi(x))$ with $\phi$ the Gaussian density.
 
     `approximate='tanh'` uses
     $\tfrac12 x \bigl(1 + \tanh u\bigr)$, $u = \sqrt{2/\pi}\,(x + 0.044715\,x^3)$,
@@ -131,7 +131,7 @@ class Softmax(Module):
     r"""$\mathrm{softmax}(x)_i = e^{x_i - m} / \sum_j e^{x_j - m}$ along `dim`, $m = \max_j x_j$.
 
     Subtracting the maximum changes nothing mathematically and keeps every
-    exponent $\le 0$, so nothing overflows. Backward is the Jacobian-vector
+    exponent $\le 0$, so nothing overflows. Backward is the vector-Jacobian
     product without the Jacobian: $s \odot (G - \langle G, s \rangle)$,
     the inner product taken along `dim`.
     """

@@ -41,12 +41,14 @@ class CrossEntropyLoss(Module):
         if logits.ndim != 2:
             raise ValueError(f"CrossEntropyLoss expects logits of shape (N, C), got shape {logits.shape}")
         n, c = logits.shape
+        if n == 0:
+            raise ValueError(f"CrossEntropyLoss got an empty batch: logits of shape {logits.shape}")
         if not isinstance(target, np.ndarray) or target.dtype.kind not in "iu":
             got = target.dtype if isinstance(target, np.ndarray) else type(target).__name__
             raise TypeError(f"CrossEntropyLoss expects target to be an integer ndarray of class indices, got {got}")
         if target.shape != (n,):
             raise ValueError(f"CrossEntropyLoss got target of shape {target.shape}: expected ({n},) to match logits {logits.shape}")
-        if n and (target.min() < 0 or target.max() >= c):
+        if target.min() < 0 or target.max() >= c:
             raise ValueError(
                 f"CrossEntropyLoss got target labels in [{target.min()}, {target.max()}]: expected labels in [0, {c - 1}]"
             )
@@ -94,6 +96,8 @@ class MSELoss(Module):
             raise ValueError(
                 f"MSELoss got prediction of shape {prediction.shape} and target of shape {target.shape}: expected equal shapes"
             )
+        if prediction.size == 0:
+            raise ValueError(f"MSELoss got an empty prediction of shape {prediction.shape}")
         self._diff = prediction - target.astype(prediction.dtype, copy=False)
         total = np.vdot(self._diff, self._diff)
         return prediction.dtype.type(total / self._diff.size if self.reduction == "mean" else total)

@@ -86,14 +86,18 @@ class Module:
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name, value):
-        if "_parameters" not in self.__dict__:
+        parameters = self.__dict__.get("_parameters")
+        if parameters is None:
             raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
-        for registry in (self._parameters, self._modules):
-            registry.pop(name, None)
         if isinstance(value, Parameter):
-            self._parameters[name] = value
+            self._modules.pop(name, None)
+            parameters[name] = value
         elif isinstance(value, Module):
+            parameters.pop(name, None)
             self._modules[name] = value
+        elif name in parameters or name in self._modules:
+            parameters.pop(name, None)
+            self._modules.pop(name, None)
         elif name in self._buffers:
             self._buffers[name] = value
         object.__setattr__(self, name, value)

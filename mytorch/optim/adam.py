@@ -42,24 +42,25 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
 
     def step(self):
+        self._check_views()
         group = self.param_groups[0]
         lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        for index, p in enumerate(self.params):
-            g = p.grad
-            if wd:
-                g = g + wd * p.data
-            state = self.state[index]
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = np.zeros_like(p.data)
-                state["exp_avg_sq"] = np.zeros_like(p.data)
-            state["step"] += 1
-            t = state["step"]
-            m, v = state["exp_avg"], state["exp_avg_sq"]
-            m *= beta1
-            m += (1 - beta1) * g
-            v *= beta2
-            v += (1 - beta2) * g * g
-            m_hat = m / (1 - beta1**t)
-            v_hat = v / (1 - beta2**t)
-            p.data -= lr * m_hat / (np.sqrt(v_hat) + eps)
+        g = self.grad
+        if wd:
+            g = g + wd * self.data
+        state = self.state
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(self.data)
+            state["exp_avg_sq"] = np.zeros_like(self.data)
+        state["step"] += 1
+        t = state["step"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m *= beta1
+        m += (1 - beta1) * g
+        v *= beta2
+        v += (1 - beta2) * g * g
+        self._flush_subnormals(t, m, v)
+        m_hat = m / (1 - beta1**t)
+        v_hat = v / (1 - beta2**t)
+        self.data -= lr * m_hat / (np.sqrt(v_hat) + eps)

@@ -1,4 +1,4 @@
-"""The optimizer base class: parameters, hyperparameters, state."""
+"""The optimizer base class: parameters in one flat array, hyperparameters, state."""
 import copy
 
 import numpy as np
@@ -7,13 +7,24 @@ from mytorch.nn.module import Parameter
 
 
 class Optimizer:
-    """Base class: holds the parameters, one group of hyperparameters and per-parameter state.
+    """Base class: one flat array for all parameters, one group of hyperparameters, state.
+
+    At construction every parameter's `.data` and `.grad` are copied into two
+    flat arrays, `self.data` and `self.grad`, and each Parameter is given
+    views into them. An update rule is then a handful of NumPy operations on
+    the whole model at once, instead of a handful per parameter array.
+    Modules still see their own `weight.data` and `weight.grad`: they are
+    the same memory. So create the optimizer after `model.to(dtype)`; if a
+    parameter's arrays are replaced afterwards, `step` says so.
 
     As in PyTorch, hyperparameters live in `param_groups[0]` (so
-    `opt.param_groups[0]["lr"] = 0.01` changes the learning rate) and the
-    state of parameter `i` in `state[i]`, under PyTorch's keys.
-    Subclasses implement `step`.
+    `opt.param_groups[0]["lr"] = 0.01` changes the learning rate), and
+    `state_dict()` gives the state of parameter `i` under `state[i]`, with
+    PyTorch's keys. Subclasses implement `step`, keeping their state as flat
+    arrays in `self.state`.
     """
+
+    FLUSH_EVERY = 64
 
     def __init__(self, params, defaults: dict):
         name = type(self).__name__
@@ -25,29 +36,77 @@ class Optimizer:
         for index, param in enumerate(params):
             if not isinstance(param, Parameter):
                 raise TypeError(f"{name}(params) expects Parameters, got {type(param).__name__} at position {index}")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError(f"{name}(params) got the same Parameter more than once")
+        dtypes = sorted({p.data.dtype.name for p in params})
+        if len(dtypes) > 1:
+            raise TypeError(f"{name}(params) expects parameters of one dtype, got {', '.join(dtypes)}: cast the model with model.to(dtype)")
         self.params = params
         self.param_groups = [dict(defaults)]
-        self.state = {index: {} for index in range(len(params))}
+        self.state = {}
+        self._slices = []
+        start = 0
+        for p in params:
+            self._slices.append(slice(start, start + p.data.size))
+            start += p.data.size
+        self.data = np.concatenate([p.data.ravel() for p in params])
+        self.grad = np.concatenate([p.grad.ravel() for p in params])
+        for p, part in zip(params, self._slices):
+            p.data = self.data[part].reshape(p.data.shape)
+            p.grad = self.grad[part].reshape(p.grad.shape)
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient to zero, in place."""
-        for param in self.params:
-            param.grad.fill(0)
+        self.grad.fill(0)
 
     def step(self) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not define step")
 
+    def _check_views(self) -> None:
+        """Raise if a parameter's arrays are no longer views of the flat arrays."""
+        for index, p in enumerate(self.params):
+            if p.data.base is not self.data or p.grad.base is not self.grad:
+                raise RuntimeError(
+                    f"{type(self).__name__}: parameter {index} was given new arrays after the optimizer was "
+                    f"created (model.to(), or another optimizer over the same parameters): create the optimizer again"
+                )
+
+    def _flush_subnormals(self, step: int, *moving_averages: np.ndarray) -> None:
+        """At every `FLUSH_EVERY`-th step, set entries below the smallest normal number to zero.
+
+        Moving averages of a gradient that stays zero (a dead ReLU unit)
+        decay geometrically into the subnormal range, where arithmetic is
+        many times slower; they take hundreds of steps to pass through it.
+        Such entries move a parameter by less than a rounding error of any
+        normal-sized value, so flushing them changes nothing else. The
+        schedule follows the saved step count, so a reloaded optimizer
+        flushes exactly when the original would have.
+        """
+        if step % self.FLUSH_EVERY == 0:
+            for array in moving_averages:
+                np.copyto(array, 0, where=np.abs(array) < np.finfo(array.dtype).tiny)
+
     def state_dict(self) -> dict:
-        """`{"state": {index: {key: value}}, "param_groups": [{hyperparameters, "params": [indices]}]}`, copied."""
+        """`{"state": {i: {key: value}}, "param_groups": [{..., "params": [0, 1, ...]}]}`, copied.
+
+        Flat state arrays are cut back into per-parameter arrays, as PyTorch stores them.
+        """
         group = dict(self.param_groups[0], params=list(range(len(self.params))))
-        return {"state": copy.deepcopy(self.state), "param_groups": [group]}
+        state = {}
+        if self.state:
+            for index, (p, part) in enumerate(zip(self.params, self._slices)):
+                state[index] = {
+                    key: value[part].reshape(p.shape).copy() if isinstance(value, np.ndarray) else value
+                    for key, value in self.state.items()
+                }
+        return {"state": state, "param_groups": [copy.deepcopy(group)]}
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore hyperparameters and state saved by `state_dict`.
 
-        Every problem (a different number of parameters, a state array whose
-        shape does not match its parameter) is collected and raised as one
-        ValueError before anything changes.
+        Every problem (a different number of parameters, missing entries, a
+        state array whose shape does not match its parameter) is collected
+        and raised as one ValueError before anything changes.
         """
         name = type(self).__name__
         try:
@@ -55,29 +114,28 @@ class Optimizer:
         except (KeyError, TypeError):
             raise ValueError(f"{name}.load_state_dict expects a dict with 'state' and 'param_groups'") from None
         problems = []
-        if len(groups) != 1 or len(groups[0].get("params", ())) != len(self.params):
-            sizes = [len(g.get("params", ())) for g in groups]
-            problems.append(f"expected 1 group of {len(self.params)} parameters, got groups of sizes {sizes}")
-        else:
-            for index, entries in state.items():
-                index = int(index)
-                if not 0 <= index < len(self.params):
-                    problems.append(f"state for parameter {index}, which does not exist")
-                    continue
-                for key, value in entries.items():
-                    if isinstance(value, np.ndarray) and value.ndim and value.shape != self.params[index].shape:
-                        problems.append(f"state[{index}][{key!r}] has shape {value.shape}, parameter has {self.params[index].shape}")
+        n = len(self.params)
+        if len(groups) != 1 or len(groups[0].get("params", ())) != n:
+            problems.append(f"expected 1 group of {n} parameters, got groups of sizes {[len(g.get('params', ())) for g in groups]}")
+        state = {int(index): entries for index, entries in state.items()}
+        if state and sorted(state) != list(range(n)):
+            problems.append(f"expected state for parameters 0..{n - 1}, got {sorted(state)}")
+        keys = {tuple(sorted(entries)) for entries in state.values()}
+        if len(keys) > 1:
+            problems.append(f"parameters have different state keys: {sorted(keys)}")
+        for index, entries in state.items():
+            for key, value in entries.items():
+                if 0 <= index < n and isinstance(value, np.ndarray) and value.shape != self.params[index].shape:
+                    problems.append(f"state[{index}][{key!r}] has shape {value.shape}, parameter has {self.params[index].shape}")
         if problems:
             raise ValueError(f"{name}.load_state_dict failed: " + "; ".join(problems))
-        group = {k: v for k, v in groups[0].items() if k != "params"}
-        self.param_groups = [group]
-        self.state = {index: {} for index in range(len(self.params))}
-        for index, entries in state.items():
-            dtype = self.params[int(index)].dtype
-            self.state[int(index)] = {
-                key: (value.astype(dtype) if isinstance(value, np.ndarray) and value.ndim else copy.deepcopy(value))
-                for key, value in entries.items()
-            }
+        self.param_groups = [{k: copy.deepcopy(v) for k, v in groups[0].items() if k != "params"}]
+        self.state = {}
+        for key, first in (state[0].items() if state else ()):
+            if isinstance(first, np.ndarray):
+                self.state[key] = np.concatenate([np.ravel(state[i][key]) for i in range(n)]).astype(self.data.dtype)
+            else:
+                self.state[key] = first
 
     def __repr__(self) -> str:
         options = ", ".join(f"{k}={v}" for k, v in self.param_groups[0].items())

@@ -41,26 +41,27 @@ class RMSprop(Optimizer):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, momentum=momentum, weight_decay=weight_decay))
 
     def step(self):
+        self._check_views()
         group = self.param_groups[0]
         lr, alpha, eps, mu, wd = (group[k] for k in ("lr", "alpha", "eps", "momentum", "weight_decay"))
-        for index, p in enumerate(self.params):
-            g = p.grad
-            if wd:
-                g = g + wd * p.data
-            state = self.state[index]
-            if not state:
-                state["step"] = 0
-                state["square_avg"] = np.zeros_like(p.data)
-                if mu:
-                    state["momentum_buffer"] = np.zeros_like(p.data)
-            state["step"] += 1
-            s = state["square_avg"]
-            s *= alpha
-            s += (1 - alpha) * g * g
-            u = g / (np.sqrt(s) + eps)
+        g = self.grad
+        if wd:
+            g = g + wd * self.data
+        state = self.state
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = np.zeros_like(self.data)
             if mu:
-                b = state["momentum_buffer"]
-                b *= mu
-                b += u
-                u = b
-            p.data -= lr * u
+                state["momentum_buffer"] = np.zeros_like(self.data)
+        state["step"] += 1
+        s = state["square_avg"]
+        s *= alpha
+        s += (1 - alpha) * g * g
+        u = g / (np.sqrt(s) + eps)
+        if mu:
+            b = state["momentum_buffer"]
+            b *= mu
+            b += u
+            u = b
+        self._flush_subnormals(state["step"], *(state[k] for k in ("square_avg", "momentum_buffer") if k in state))
+        self.data -= lr * u

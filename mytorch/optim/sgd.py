@@ -15,7 +15,8 @@ class SGD(Optimizer):
         p &\leftarrow p - \eta \,(g + \mu v \text{ if Nesterov else } v)
 
     Derived, and shown equivalent to the textbook form, in the chapter
-    "SGD and momentum". State: `momentum_buffer` ($v$).
+    "SGD and momentum". State: `momentum_buffer` ($v$) and `step`. All parameters are
+    updated at once through the flat arrays `self.data` and `self.grad`.
 
     Parameters
     ----------
@@ -39,19 +40,22 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay))
 
     def step(self):
+        self._check_views()
         group = self.param_groups[0]
         lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
-        for index, p in enumerate(self.params):
-            g = p.grad
-            if wd:
-                g = g + wd * p.data
-            if mu:
-                state = self.state[index]
-                v = state.get("momentum_buffer")
-                if v is None:
-                    v = state["momentum_buffer"] = g.copy()
-                else:
-                    v *= mu
-                    v += g
-                g = g + mu * v if group["nesterov"] else v
-            p.data -= lr * g
+        g = self.grad
+        if wd:
+            g = g + wd * self.data
+        if mu:
+            state = self.state
+            if state:
+                v = state["momentum_buffer"]
+                v *= mu
+                v += g
+                state["step"] += 1
+            else:  # the first step sets v = g
+                v = state["momentum_buffer"] = g.copy()
+                state["step"] = 1
+            self._flush_subnormals(state["step"], v)
+            g = g + mu * v if group["nesterov"] else v
+        self.data -= lr * g
