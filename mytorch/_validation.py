@@ -26,6 +26,15 @@ def check_array(who: str, x, name: str = "input") -> None:
         raise TypeError(f"{who} expects {name} of a floating-point dtype, got {x.dtype}")
 
 
+def check_same_dtype(who: str, x: np.ndarray, dtype: np.dtype) -> None:
+    """Raise TypeError unless the input has the layer's dtype: no silent casts either way."""
+    if x.dtype != dtype:
+        raise TypeError(
+            f"{who} got input of dtype {x.dtype} but its parameters are {dtype}: "
+            f"cast the input (x.astype) or the model (model.to)"
+        )
+
+
 def check_positive_int(who: str, name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{who}({name}) must be an int, got {type(value).__name__}")

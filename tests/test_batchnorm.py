@@ -212,3 +212,11 @@ def test_non_positive_eps_is_refused(eps):
     with pytest.raises(ValueError) as excinfo:
         nn.BatchNorm1d(3, eps=eps)
     assert_message(excinfo, "eps", re.escape(str(eps)))
+
+
+@pytest.mark.parametrize("layer_dtype, input_dtype", [(np.float64, np.float32), (np.float32, np.float64)])
+def test_input_of_another_dtype_is_refused(layer_dtype, input_dtype):
+    bn = nn.BatchNorm1d(3, dtype=layer_dtype)
+    with pytest.raises(TypeError) as excinfo:
+        bn(np.ones((4, 3), dtype=input_dtype))
+    assert_message(excinfo, r"BatchNorm1d", np.dtype(input_dtype).name, np.dtype(layer_dtype).name, r"model\.to")

@@ -2,7 +2,7 @@
 import numpy as np
 
 from mytorch.nn import init as nn_init
-from mytorch._validation import check_array, check_positive_int, resolve_dtype
+from mytorch._validation import check_array, check_positive_int, check_same_dtype, resolve_dtype
 from mytorch.nn.module import Module, Parameter, backward_before_forward, check_grad_output
 
 
@@ -54,11 +54,7 @@ class Linear(Module):
                 f"Linear(in_features={self.in_features}) got input of shape {x.shape}: "
                 f"expected (N, {self.in_features})"
             )
-        if x.dtype != self.weight.data.dtype:
-            raise TypeError(
-                f"Linear got input of dtype {x.dtype} but its weight is {self.weight.data.dtype}: "
-                f"cast the input (x.astype) or the model (model.to)"
-            )
+        check_same_dtype("Linear", x, self.weight.data.dtype)
         self._x = x
         y = x @ self.weight.data.T
         if self.bias is not None:
