@@ -8,6 +8,7 @@ as working directory. Outputs are stored without timing metadata, so a
 re-run of unchanged code changes nothing in git.
 """
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,8 +22,10 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 
 # The same kernel environment as `make test` (see tests/conftest.py): figures
-# through the inline backend whatever the shell sets, stable hashing.
-KERNEL_ENV = {"PYTHONHASHSEED": "0"}
+# through the inline backend whatever the shell sets, stable hashing, and one
+# BLAS thread, so that matrix products sum in the same order on every run
+# (and stay fast when the other core is busy).
+KERNEL_ENV = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 UNSET_ENV = ("MPLBACKEND",)
 
 
@@ -43,6 +46,22 @@ def kernel_environment() -> dict:
     return env
 
 
+def coalesce_streams(nb) -> None:
+    """Join consecutive stdout (or stderr) outputs of a cell into one, so that
+    how the kernel happened to flush its output never shows up in git."""
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (last is not None and out.output_type == "stream"
+                    and last.output_type == "stream" and last.name == out.name):
+                last.text += out.text
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
+
+
 def execute(path: Path, timeout: int = 1200) -> None:
     nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
     km = KernelManager(kernel_name="python3", kernel_spec_manager=CurrentPythonKernelSpecs())
@@ -53,7 +72,9 @@ def execute(path: Path, timeout: int = 1200) -> None:
         record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
-    client.execute(env=kernel_environment())
+    # The kernel's own log (e.g. transport warnings) is not the chapter's output.
+    client.execute(env=kernel_environment(), stderr=subprocess.DEVNULL)
+    coalesce_streams(nb)
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path, version=nb.nbformat)
 

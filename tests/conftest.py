@@ -1,0 +1,91 @@
+"""Shared test setup.
+
+- Figures drawn by the Python tests use the non-interactive Agg backend.
+- The chapters that nbval re-runs get the same kernel environment as
+  `make execute` (tools/execute.py): figures through the inline backend even
+  if the shell sets MPLBACKEND, and a fixed hash seed. Kernels inherit this
+  process's environment, so it is set here, before any of them starts.
+- `built_book` builds the book once per test session, into a fresh folder,
+  for the build test and the browser test.
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import execute  # tools/execute.py (pytest's pythonpath includes tools/)
+
+ROOT = Path(__file__).resolve().parent.parent
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Sphinx's progress lines, which end the explanation of a warning.
+STATUS = re.compile(r"^(\[\w+\] |[a-z][\w ]+\.\.\. |[a-z][\w ]*: |build finished|Running |=+$)")
+
+for name in execute.UNSET_ENV:
+    os.environ.pop(name, None)
+os.environ.update(execute.KERNEL_ENV)
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+
+
+class BookBuild:
+    """The result of one `jupyter-book build . -W -n --keep-going`."""
+
+    def __init__(self, html: Path, returncode: int, log: str, seconds: float):
+        self.html = html
+        self.returncode = returncode
+        self.log = log
+        self.seconds = seconds
+
+    @property
+    def warnings(self) -> list[str]:
+        """Each warning or error of the build, with the lines that explain it."""
+        found, current = [], None
+        for line in ANSI.sub("", self.log).splitlines():
+            if "WARNING:" in line or "ERROR:" in line:
+                current = [line]
+                found.append(current)
+            elif current is not None and line.strip() and not STATUS.match(line) \
+                    and len(current) < 20:
+                current.append(line)
+            else:
+                current = None
+        return ["\n".join(block) for block in found]
+
+
+def jupyter_book() -> str:
+    script = Path(sys.executable).with_name("jupyter-book")
+    if script.exists():
+        return str(script)
+    raise RuntimeError(f"jupyter-book not found next to {sys.executable}: run `make test`, "
+                       "which installs requirements.txt into the virtual environment")
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> BookBuild:
+    """Build the whole book from scratch (no stale environment can hide a
+    warning) into a temporary folder."""
+    import mathjax  # tools/mathjax.py
+
+    try:
+        mathjax.ensure()
+    except mathjax.MathJaxError as exc:
+        pytest.fail(str(exc))
+    out = tmp_path_factory.mktemp("book")
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [jupyter_book(), "build", str(ROOT), "--path-output", str(out),
+         "-W", "-n", "--keep-going"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    return BookBuild(
+        html=out / "_build" / "html",
+        returncode=proc.returncode,
+        log=proc.stdout + proc.stderr,
+        seconds=time.perf_counter() - start,
+    )
