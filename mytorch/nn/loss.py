@@ -34,7 +34,7 @@ class CrossEntropyLoss(Module):
         super().__init__()
         _check_reduction("CrossEntropyLoss", reduction)
         self.reduction = reduction
-        self._probs = None
+        self._exp = None
 
     def forward(self, logits, target):
         check_array("CrossEntropyLoss", logits, "logits")
@@ -55,17 +55,16 @@ class CrossEntropyLoss(Module):
         shifted = logits - logits.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         sum_exp = exp.sum(axis=1)
-        rows = np.arange(n)
-        losses = np.log(sum_exp) - shifted[rows, target]
-        self._probs = exp / sum_exp[:, None]
-        self._target = target
+        losses = np.log(sum_exp) - shifted[np.arange(n), target]
+        # backward turns these into softmax(logits) = exp / sum_exp
+        self._exp, self._sum_exp, self._target = exp, sum_exp, target
         total = losses.sum()
         return logits.dtype.type(total / n if self.reduction == "mean" else total)
 
     def backward(self):
-        if self._probs is None:
+        if self._exp is None:
             raise backward_before_forward(self)
-        grad_input = self._probs.copy()
+        grad_input = self._exp / self._sum_exp[:, None]  # softmax(logits)
         n = grad_input.shape[0]
         grad_input[np.arange(n), self._target] -= 1
         if self.reduction == "mean":
