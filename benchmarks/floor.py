@@ -1,0 +1,113 @@
+"""The floor: a hand-written NumPy training step with the same math as mytorch.
+
+An MLP 2 -> H -> H -> C with ReLU or Tanh, cross-entropy and Adam, written
+as a reader who wants speed would write it without a framework: every
+buffer allocated once, every operation in place or into `out=`.
+"""
+import numpy as np
+
+
+class FloorMLP:
+    def __init__(self, weights, activation, batch_size, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        """`weights`: [W1, b1, W2, b2, W3, b3] (copied), W of shape (out, in).
+
+        All parameters live in one flat array (and all gradients in another),
+        the layers' arrays being views, so Adam is a dozen calls per step.
+        """
+        self.flat = np.concatenate([w.ravel() for w in weights])
+        self.flat_grad = np.zeros_like(self.flat)
+        self.params, self.grads, start = [], [], 0
+        for w in weights:
+            self.params.append(self.flat[start:start + w.size].reshape(w.shape))
+            self.grads.append(self.flat_grad[start:start + w.size].reshape(w.shape))
+            start += w.size
+        self.dtype = self.flat.dtype
+        self.m, self.v, self.tmp = (np.zeros_like(self.flat) for _ in range(3))
+        self.tanh = activation == "tanh"
+        self.lr, (self.beta1, self.beta2), self.eps, self.t = lr, betas, eps, 0
+        self._allocate(batch_size)
+
+    def _allocate(self, n):
+        W1, _, W2, _, W3, _ = self.params
+        h, c, d = W1.shape[0], W3.shape[0], self.dtype
+        self.n = n
+        self.z1, self.a1 = np.empty((n, h), d), np.empty((n, h), d)
+        self.z2, self.a2 = np.empty((n, h), d), np.empty((n, h), d)
+        self.z3 = np.empty((n, c), d)
+        self.g_a = np.empty((n, h), d)
+        self.g_z = np.empty((n, h), d)
+        self.mask = np.empty((n, h), bool)
+        self.rows = np.arange(n)
+
+    def _activation(self, z, a):
+        if self.tanh:
+            np.tanh(z, out=a)
+        else:
+            np.maximum(z, 0, out=a)
+
+    def _activation_backward(self, a, g):
+        # g <- g * act'(z), written from the activation's output a
+        if self.tanh:
+            np.multiply(a, a, out=self.g_z)
+            np.subtract(1, self.g_z, out=self.g_z)
+            g *= self.g_z
+        else:
+            np.greater(a, 0, out=self.mask)
+            g *= self.mask
+
+    def step(self, x, y):
+        if x.shape[0] != self.n:
+            self._allocate(x.shape[0])
+        W1, b1, W2, b2, W3, b3 = self.params
+        gW1, gb1, gW2, gb2, gW3, gb3 = self.grads
+        n = self.n
+        # forward
+        np.matmul(x, W1.T, out=self.z1)
+        self.z1 += b1
+        self._activation(self.z1, self.a1)
+        np.matmul(self.a1, W2.T, out=self.z2)
+        self.z2 += b2
+        self._activation(self.z2, self.a2)
+        z3 = self.z3
+        np.matmul(self.a2, W3.T, out=z3)
+        z3 += b3
+        # cross-entropy (log-sum-exp); z3 becomes the gradient dL/dz3
+        z3 -= z3.max(axis=1, keepdims=True)
+        picked = z3[self.rows, y]
+        np.exp(z3, out=z3)
+        sum_exp = z3.sum(axis=1, keepdims=True)
+        loss = (np.log(sum_exp).sum() - picked.sum()) / n
+        z3 /= sum_exp
+        z3[self.rows, y] -= 1
+        z3 /= n
+        # backward
+        np.matmul(z3.T, self.a2, out=gW3)
+        np.sum(z3, axis=0, out=gb3)
+        np.matmul(z3, W3, out=self.g_a)
+        self._activation_backward(self.a2, self.g_a)
+        np.matmul(self.g_a.T, self.a1, out=gW2)
+        np.sum(self.g_a, axis=0, out=gb2)
+        g_a1 = np.matmul(self.g_a, W2, out=self.z2)  # z2 is free now
+        self._activation_backward(self.a1, g_a1)
+        np.matmul(g_a1.T, x, out=gW1)
+        np.sum(g_a1, axis=0, out=gb1)
+        # Adam
+        self.t += 1
+        b1_, b2_ = self.beta1, self.beta2
+        bias1, bias2 = 1 - b1_**self.t, 1 - b2_**self.t
+        step_size, inv_sqrt_bias2 = self.lr / bias1, 1 / np.sqrt(bias2)
+        m, v, tmp, g = self.m, self.v, self.tmp, self.flat_grad
+        m *= b1_
+        np.multiply(g, 1 - b1_, out=tmp)
+        m += tmp
+        v *= b2_
+        np.multiply(g, g, out=tmp)
+        tmp *= 1 - b2_
+        v += tmp
+        np.sqrt(v, out=tmp)
+        tmp *= inv_sqrt_bias2
+        tmp += self.eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= step_size
+        self.flat -= tmp
+        return loss

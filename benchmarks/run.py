@@ -1,0 +1,235 @@
+"""Training-step speed: mytorch against the hand-written floor and scikit-learn.
+
+Usage: python benchmarks/run.py [--quick] [--atlas] [--repeats R]
+
+For an MLP 2 -> H -> H -> C with cross-entropy and Adam, each
+configuration is timed for mytorch (a Sequential of the package's modules
+and its Adam, as a reader writes it), the floor (benchmarks/floor.py) and
+scikit-learn's MLPClassifier (same architecture, batch size, learning rate
+and number of steps). Implementations are interleaved within each
+repetition and the medians compared, so the printed ratios are measured
+side by side in one run; absolute times on a shared machine are not
+comparable across runs. BLAS runs on one thread (threadpoolctl), the
+stable setting on a 2-core machine.
+"""
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from statistics import geometric_mean, median
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import mytorch  # noqa: E402
+from floor import FloorMLP  # noqa: E402
+from mytorch import nn, optim  # noqa: E402
+
+N_SAMPLES, N_CLASSES, LR = 1000, 3, 1e-3
+
+
+def make_data(dtype, n=N_SAMPLES):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, 2)).astype(dtype)
+    y = (np.arctan2(x[:, 1], x[:, 0]) > 0).astype(np.int64) + (np.hypot(x[:, 0], x[:, 1]) > 1)
+    return x, y
+
+
+def batches(batch_size, steps, n=N_SAMPLES):
+    """The same minibatch index sequence for every implementation (full batches only)."""
+    if batch_size > n:
+        raise ValueError(f"batch_size {batch_size} is larger than the {n} samples")
+    rng = np.random.default_rng(1)
+    out = []
+    while len(out) < steps:
+        order = rng.permutation(n)
+        out += [order[i:i + batch_size] for i in range(0, n - batch_size + 1, batch_size)]
+    return out[:steps]
+
+
+def build_mytorch(width, activation, dtype):
+    mytorch.manual_seed(0)
+    act = nn.ReLU if activation == "relu" else nn.Tanh
+    model = nn.Sequential(nn.Linear(2, width), act(), nn.Linear(width, width), act(), nn.Linear(width, N_CLASSES))
+    return model.to(dtype)
+
+
+class MytorchRunner:
+    def __init__(self, width, activation, dtype):
+        self.model = build_mytorch(width, activation, dtype)
+        self.criterion = nn.CrossEntropyLoss()
+        self.opt = optim.Adam(self.model.parameters(), lr=LR)
+
+    def run(self, x, y, index_batches):
+        model, criterion, opt = self.model, self.criterion, self.opt
+        for idx in index_batches:
+            loss = criterion(model(x[idx]), y[idx])
+            opt.zero_grad()
+            model.backward(criterion.backward())
+            opt.step()
+        return loss
+
+
+class FloorRunner:
+    def __init__(self, width, activation, dtype, batch_size):
+        weights = [p.data for p in build_mytorch(width, activation, dtype).parameters()]
+        self.mlp = FloorMLP(weights, activation, batch_size, lr=LR)
+
+    def run(self, x, y, index_batches):
+        for idx in index_batches:
+            loss = self.mlp.step(x[idx], y[idx])
+        return loss
+
+
+class SklearnRunner:
+    """MLPClassifier trained for whole epochs; timed per step like the others."""
+
+    def __init__(self, width, activation, batch_size, steps):
+        from sklearn.neural_network import MLPClassifier
+
+        per_epoch = N_SAMPLES // batch_size + (N_SAMPLES % batch_size > 0)
+        self.epochs = max(1, round(steps / per_epoch))
+        self.steps = self.epochs * per_epoch
+        self.clf = MLPClassifier(
+            hidden_layer_sizes=(width, width), activation=activation, solver="adam",
+            learning_rate_init=LR, batch_size=batch_size, max_iter=self.epochs, alpha=0.0,
+            shuffle=True, random_state=0, tol=0.0, n_iter_no_change=10**9,
+        )
+
+    def run(self, x, y, _):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ConvergenceWarning: we stop after a fixed number of epochs on purpose
+            self.clf.fit(x, y)
+
+
+def check_same_math(width, activation, dtype, batch_size):
+    """mytorch and the floor must compute the same numbers before their times mean anything."""
+    x, y = make_data(dtype)
+    index_batches = batches(batch_size, 20)
+    a, b = MytorchRunner(width, activation, dtype), FloorRunner(width, activation, dtype, batch_size)
+    a.run(x, y, index_batches)
+    b.run(x, y, index_batches)
+    rtol = 1e-9 if dtype == np.float64 else 1e-3
+    for p, q in zip(a.model.parameters(), b.mlp.params):
+        np.testing.assert_allclose(p.data, q, rtol=rtol, atol=rtol * 1e-2)
+
+
+def time_per_step(runner, x, y, index_batches):
+    start = time.perf_counter()
+    runner.run(x, y, index_batches)
+    return (time.perf_counter() - start) / len(index_batches)
+
+
+def bench_config(width, activation, dtype, batch_size, repeats, with_sklearn):
+    n = max(N_SAMPLES, batch_size)
+    x, y = make_data(dtype, n)
+    steps = max(20, min(300, int(3e8 / (batch_size * width * width * 6 + 2e5 * 50))))
+    index_batches = batches(batch_size, steps, n)
+    runners = {
+        "mytorch": MytorchRunner(width, activation, dtype),
+        "floor": FloorRunner(width, activation, dtype, batch_size),
+    }
+    if with_sklearn:
+        runners["sklearn"] = SklearnRunner(width, activation, batch_size, steps)
+    times = {name: [] for name in runners}
+    for name, runner in runners.items():  # warm-up
+        runner.run(x, y, index_batches[:5])
+    for _ in range(repeats):
+        for name, runner in runners.items():
+            if name == "sklearn":
+                start = time.perf_counter()
+                runner.run(x, y, None)
+                times[name].append((time.perf_counter() - start) / runner.steps)
+            else:
+                times[name].append(time_per_step(runner, x, y, index_batches))
+    return {name: median(t) for name, t in times.items()}
+
+
+def matmul_peak(dtype, n=2048, repeats=5):
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(dtype)
+    a @ a
+    best = min(_timed(lambda: a @ a) for _ in range(repeats))
+    return 2 * n**3 / best
+
+
+def _timed(f):
+    start = time.perf_counter()
+    f()
+    return time.perf_counter() - start
+
+
+def step_flops(width, batch_size):
+    """Multiply-adds of the three layers' forward, input-gradient and weight-gradient products, times 2."""
+    macs = batch_size * (2 * width + width * width + width * N_CLASSES)
+    return 2 * 3 * macs - 2 * batch_size * 2 * width  # no input gradient for the first layer
+
+
+def machine_description():
+    blas = [f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')})" for i in threadpool_info() if i.get("user_api") == "blas"]
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, NumPy {np.__version__}, BLAS {', '.join(blas) or 'unknown'}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--atlas", action="store_true", help="also time `python -m mytorch.atlas`")
+    args = parser.parse_args(argv)
+    repeats = 3 if args.quick else args.repeats
+    print(machine_description())
+    print("BLAS threads: 1. Times are medians of interleaved repetitions; ratios are what to compare.\n")
+
+    rows = []
+    with threadpool_limits(limits=1, user_api="blas"):
+        for dtype in (np.float64, np.float32):
+            for activation in ("relu", "tanh"):
+                for width in (64, 256):
+                    for batch_size in (32, 256, 1000):
+                        if args.quick and batch_size == 256:
+                            continue
+                        check_same_math(width, activation, dtype, batch_size)
+                        t = bench_config(width, activation, dtype, batch_size, repeats, with_sklearn=dtype == np.float64)
+                        rows.append((np.dtype(dtype).name, activation, width, batch_size, t))
+        header = f"{'dtype':8} {'act':5} {'width':>5} {'batch':>5} {'mytorch us':>11} {'floor us':>9} {'mytorch/floor':>13} {'sklearn/mytorch':>15}"
+        print(header)
+        print("-" * len(header))
+        for dtype, activation, width, batch_size, t in rows:
+            sk = f"{t['sklearn'] / t['mytorch']:15.2f}" if "sklearn" in t else f"{'':15}"
+            print(f"{dtype:8} {activation:5} {width:5d} {batch_size:5d} {t['mytorch'] * 1e6:11.1f} {t['floor'] * 1e6:9.1f} {t['mytorch'] / t['floor']:13.2f} {sk}")
+        for dtype in ("float64", "float32"):
+            ratios = [t["mytorch"] / t["floor"] for d, _, _, _, t in rows if d == dtype]
+            print(f"\n{dtype}: mytorch/floor geometric mean {geometric_mean(ratios):.2f}, max {max(ratios):.2f}")
+        by_key = {(d, a, w, b): t["mytorch"] for d, a, w, b, t in rows}
+        speedups = [by_key[("float64", a, w, b)] / by_key[("float32", a, w, b)] for (d, a, w, b) in by_key if d == "float64" and w >= 256]
+        print(f"float32 speed-up over float64 at width >= 256: min {min(speedups):.2f}, geometric mean {geometric_mean(speedups):.2f}")
+
+        peak = matmul_peak(np.float32)
+        t = bench_config(1024, "relu", np.float32, 1024, max(3, repeats // 2), with_sklearn=False)
+        achieved = step_flops(1024, 1024) / t["mytorch"]
+        print(f"\nfloat32, width 1024, batch 1024: mytorch {t['mytorch'] * 1e3:.1f} ms/step, floor {t['floor'] * 1e3:.1f} ms/step, "
+              f"ratio {t['mytorch'] / t['floor']:.2f}; {achieved / 1e9:.0f} GFLOP/s = {achieved / peak:.0%} of the "
+              f"{peak / 1e9:.0f} GFLOP/s matmul peak (2048x2048 float32 @, same run)")
+
+    if args.atlas:
+        with tempfile.TemporaryDirectory() as out:
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "mytorch.atlas", "--out", out], check=True, stderr=subprocess.DEVNULL)
+            print(f"\natlas (60 experiments + baseline): {time.perf_counter() - start:.1f} s wall")
+
+
+if __name__ == "__main__":
+    main()
