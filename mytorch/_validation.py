@@ -26,6 +26,14 @@ def check_array(who: str, x, name: str = "input") -> None:
         raise TypeError(f"{who} expects {name} of a floating-point dtype, got {x.dtype}")
 
 
+def check_batch(who: str, x, features_name: str, features: int, dtype: np.dtype) -> None:
+    """Raise unless `x` is an (N, features) floating-point ndarray of the layer's dtype."""
+    check_array(who, x)
+    if x.ndim != 2 or x.shape[1] != features:
+        raise ValueError(f"{who}({features_name}={features}) got input of shape {x.shape}: expected (N, {features})")
+    check_same_dtype(who, x, dtype)
+
+
 def check_same_dtype(who: str, x: np.ndarray, dtype: np.dtype) -> None:
     """Raise TypeError unless the input has the layer's dtype: no silent casts either way."""
     if x.dtype != dtype:

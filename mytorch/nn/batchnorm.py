@@ -1,7 +1,7 @@
 """Batch normalisation over the batch dimension of (N, C) inputs."""
 import numpy as np
 
-from mytorch._validation import check_array, check_fraction, check_positive_int, check_same_dtype, resolve_dtype
+from mytorch._validation import check_batch, check_fraction, check_positive_int, resolve_dtype
 from mytorch.nn.module import Module, Parameter, backward_before_forward, check_grad_output
 
 
@@ -56,13 +56,7 @@ class BatchNorm1d(Module):
         self._x_hat = None
 
     def forward(self, x):
-        check_array("BatchNorm1d", x)
-        if x.ndim != 2 or x.shape[1] != self.num_features:
-            raise ValueError(
-                f"BatchNorm1d(num_features={self.num_features}) got input of shape {x.shape}: "
-                f"expected (N, {self.num_features})"
-            )
-        check_same_dtype("BatchNorm1d", x, self.weight.data.dtype)
+        check_batch("BatchNorm1d", x, "num_features", self.num_features, self.weight.data.dtype)
         if self.training:
             n = x.shape[0]
             if n < 2:

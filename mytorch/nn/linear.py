@@ -2,7 +2,7 @@
 import numpy as np
 
 from mytorch.nn import init as nn_init
-from mytorch._validation import check_array, check_positive_int, check_same_dtype, resolve_dtype
+from mytorch._validation import check_batch, check_positive_int, resolve_dtype
 from mytorch.nn.module import Module, Parameter, backward_before_forward, check_grad_output
 
 
@@ -48,13 +48,7 @@ class Linear(Module):
         self._x = None
 
     def forward(self, x):
-        check_array("Linear", x)
-        if x.ndim != 2 or x.shape[1] != self.in_features:
-            raise ValueError(
-                f"Linear(in_features={self.in_features}) got input of shape {x.shape}: "
-                f"expected (N, {self.in_features})"
-            )
-        check_same_dtype("Linear", x, self.weight.data.dtype)
+        check_batch("Linear", x, "in_features", self.in_features, self.weight.data.dtype)
         self._x = x
         y = x @ self.weight.data.T
         if self.bias is not None:
