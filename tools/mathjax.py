@@ -2,8 +2,9 @@
 
 Usage: python tools/mathjax.py
 
-Downloads one pinned MathJax 3 release from the npm registry, checks its
-sha512 against the value below, and keeps only what the book needs: the
+Fetches one pinned MathJax 3 release with `npm pack` (Node's package
+manager, as configured on the machine), checks its sha512 against the
+value below, and keeps only what the book needs: the
 full TeX bundle (every extension built in, so nothing is loaded on demand)
 and its woff-v2 fonts. They go to `_mathjax/mathjax/`, which Sphinx copies
 into `_build/html/_static/mathjax/` (see `html_static_path` and
@@ -13,14 +14,15 @@ import base64
 import hashlib
 import io
 import shutil
+import subprocess
 import sys
 import tarfile
-import urllib.request
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = "3.2.2"
-URL = f"https://registry.npmjs.org/mathjax/-/mathjax-{VERSION}.tgz"
+PACKAGE = f"mathjax@{VERSION}"
 # `npm view mathjax@3.2.2 dist.integrity`
 SHA512 = "Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw=="
 
@@ -43,22 +45,27 @@ def is_installed(dest: Path = DEST) -> bool:
     )
 
 
-def download(url: str = URL) -> bytes:
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            data = response.read()
-    except OSError as exc:
-        raise MathJaxError(
-            f"could not download MathJax {VERSION} from {url}: {exc}\n"
-            "The book needs it to render math offline; check the network "
-            "connection to registry.npmjs.org and run `make mathjax` again."
-        ) from exc
+def download(package: str = PACKAGE) -> bytes:
+    """The package's tarball, fetched with `npm pack` and checked against SHA512."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise MathJaxError("the book needs MathJax, fetched with npm, which is not installed (apt-get install npm)")
+    with tempfile.TemporaryDirectory() as folder:
+        result = subprocess.run(
+            [npm, "pack", package, "--pack-destination", folder, "--silent"],
+            capture_output=True, text=True, timeout=300,
+        )
+        tarballs = list(Path(folder).glob("*.tgz"))
+        if result.returncode != 0 or len(tarballs) != 1:
+            raise MathJaxError(
+                f"`npm pack {package}` failed ({result.stderr.strip() or result.returncode}); "
+                "the book needs MathJax to render math offline: check npm's access to its registry "
+                "and run `make mathjax` again."
+            )
+        data = tarballs[0].read_bytes()
     digest = base64.b64encode(hashlib.sha512(data).digest()).decode()
     if digest != SHA512:
-        raise MathJaxError(
-            f"MathJax {VERSION} from {url} has sha512 {digest}, "
-            f"expected {SHA512}; refusing to use it."
-        )
+        raise MathJaxError(f"{package} has sha512 {digest}, expected {SHA512}; refusing to use it.")
     return data
 
 
