@@ -1,5 +1,6 @@
 """Optimizers: one update by hand, multi-step trajectories, state dicts, errors."""
 import copy
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -574,3 +575,34 @@ def test_flushing_subnormals_leaves_the_parameters_bitwise_unchanged(cls, kwargs
                 if isinstance(v, np.ndarray):
                     assert not ((v != 0) & (np.abs(v) < tiny)).any()
     assert seen_subnormal, "the reference never produced subnormal values: the test checks nothing"
+
+
+# -- a step writes into arrays made once, not into new model-sized ones --------
+
+@pytest.mark.parametrize("cls, kwargs", CONFIGS + [
+    pytest.param(optim.SGD, {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.01}, id="sgd-momentum-wd"),
+    pytest.param(optim.RMSprop, {"momentum": 0.5}, id="rmsprop-momentum"),
+])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_step_allocates_no_model_sized_array(cls, kwargs, dtype):
+    params = make_params(start=[np.linspace(-1, 1, 40_000), np.linspace(1, 2, 1_000)], dtype=dtype)
+    opt = cls(params, **kwargs)
+    opt.grad[...] = 0.5
+    opt.step()  # the first step creates the state and the scratch arrays
+    data, scratch = opt.data, list(opt._scratch_arrays)
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        for _ in range(3):  # steps 2 to 4: no flush of subnormals (every 64th step)
+            opt.step()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        if started:
+            tracemalloc.stop()
+    allocated = peak - before
+    assert allocated < data.nbytes // 10, f"{cls.__name__}.step allocated {allocated} bytes; the model has {data.nbytes}"
+    assert opt.data is data and all(a is b for a, b in zip(opt._scratch_arrays, scratch))
+    assert all(a.dtype == dtype for a in opt._scratch_arrays) and opt.data.dtype == dtype

@@ -45,9 +45,12 @@ class Adam(Optimizer):
         self._check_views()
         group = self.param_groups[0]
         lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        # Intermediate results go into scratch arrays made once (out=, or in place): new
+        # model-sized arrays at every step would cost more than the arithmetic.
+        g_wd, tmp, m_hat, v_hat, update = self._scratch(5)
         g = self.grad
-        if wd:
-            g = g + wd * self.data
+        if wd:  # g + wd * p, written into g_wd: the gradients are left alone
+            g = np.add(g, np.multiply(wd, self.data, out=g_wd), out=g_wd)
         state = self.state
         if not state:
             state["step"] = 0
@@ -57,10 +60,11 @@ class Adam(Optimizer):
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m *= beta1
-        m += (1 - beta1) * g
+        m += np.multiply(1 - beta1, g, out=tmp)  # (1 - beta1) * g
         v *= beta2
-        v += (1 - beta2) * g * g
+        v += np.multiply(np.multiply(1 - beta2, g, out=tmp), g, out=tmp)  # (1 - beta2) * g * g
         self._flush_subnormals(t, m, v)
-        m_hat = m / (1 - beta1**t)
-        v_hat = v / (1 - beta2**t)
-        self.data -= lr * m_hat / (np.sqrt(v_hat) + eps)
+        m_hat = np.divide(m, 1 - beta1**t, out=m_hat)
+        v_hat = np.divide(v, 1 - beta2**t, out=v_hat)
+        denom = np.add(np.sqrt(v_hat, out=tmp), eps, out=tmp)  # sqrt(v_hat) + eps
+        self.data -= np.divide(np.multiply(lr, m_hat, out=update), denom, out=update)  # lr * m_hat / denom

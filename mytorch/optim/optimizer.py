@@ -21,7 +21,7 @@ class Optimizer:
     `opt.param_groups[0]["lr"] = 0.01` changes the learning rate), and
     `state_dict()` gives the state of parameter `i` under `state[i]`, with
     PyTorch's keys. Subclasses implement `step`, keeping their state as flat
-    arrays in `self.state`.
+    arrays in `self.state` and their intermediate results in `_scratch` arrays.
     """
 
     FLUSH_EVERY = 64
@@ -44,6 +44,7 @@ class Optimizer:
         self.params = params
         self.param_groups = [dict(defaults)]
         self.state = {}
+        self._scratch_arrays = []
         self._slices = []
         start = 0
         for p in params:
@@ -61,6 +62,21 @@ class Optimizer:
 
     def step(self) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not define step")
+
+    def _scratch(self, count: int) -> list:
+        """`count` arrays shaped like `self.data`, made at the first call and reused by every later one.
+
+        Written as NumPy expressions, an update makes a new array the size of
+        the model for every operation, at every step; beyond a few tens of
+        thousands of parameters, getting that memory (fresh pages from the
+        operating system) costs more than the arithmetic done in it. So `step`
+        writes its intermediate results into these arrays instead, with `out=`
+        or in place. They carry nothing from one step to the next and are not
+        part of the state.
+        """
+        while len(self._scratch_arrays) < count:
+            self._scratch_arrays.append(np.empty_like(self.data))
+        return self._scratch_arrays[:count]
 
     def _check_views(self) -> None:
         """Raise if a parameter's arrays are no longer views of the flat arrays."""

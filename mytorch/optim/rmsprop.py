@@ -44,9 +44,12 @@ class RMSprop(Optimizer):
         self._check_views()
         group = self.param_groups[0]
         lr, alpha, eps, mu, wd = (group[k] for k in ("lr", "alpha", "eps", "momentum", "weight_decay"))
+        # Intermediate results go into scratch arrays made once (out=, or in place): new
+        # model-sized arrays at every step would cost more than the arithmetic.
+        g_wd, tmp, u = self._scratch(3)
         g = self.grad
-        if wd:
-            g = g + wd * self.data
+        if wd:  # g + wd * p, written into g_wd: the gradients are left alone
+            g = np.add(g, np.multiply(wd, self.data, out=g_wd), out=g_wd)
         state = self.state
         if not state:
             state["step"] = 0
@@ -56,12 +59,13 @@ class RMSprop(Optimizer):
         state["step"] += 1
         s = state["square_avg"]
         s *= alpha
-        s += (1 - alpha) * g * g
-        u = g / (np.sqrt(s) + eps)
+        s += np.multiply(np.multiply(1 - alpha, g, out=tmp), g, out=tmp)  # (1 - alpha) * g * g
+        denom = np.add(np.sqrt(s, out=tmp), eps, out=tmp)  # sqrt(s) + eps
+        u = np.divide(g, denom, out=u)
         if mu:
             b = state["momentum_buffer"]
             b *= mu
             b += u
             u = b
         self._flush_subnormals(state["step"], *(state[k] for k in ("square_avg", "momentum_buffer") if k in state))
-        self.data -= lr * u
+        self.data -= np.multiply(lr, u, out=tmp)

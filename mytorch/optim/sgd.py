@@ -1,4 +1,6 @@
 """Stochastic gradient descent with (Nesterov) momentum and weight decay."""
+import numpy as np
+
 from mytorch._validation import check_fraction, check_non_negative
 from mytorch.optim.optimizer import Optimizer
 
@@ -43,9 +45,12 @@ class SGD(Optimizer):
         self._check_views()
         group = self.param_groups[0]
         lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+        # Intermediate results go into scratch arrays made once (out=, or in place): new
+        # model-sized arrays at every step would cost more than the arithmetic.
+        g_wd, update = self._scratch(2)
         g = self.grad
-        if wd:
-            g = g + wd * self.data
+        if wd:  # g + wd * p, written into g_wd: the gradients are left alone
+            g = np.add(g, np.multiply(wd, self.data, out=g_wd), out=g_wd)
         if mu:
             state = self.state
             if state:
@@ -57,5 +62,8 @@ class SGD(Optimizer):
                 v = state["momentum_buffer"] = g.copy()
                 state["step"] = 1
             self._flush_subnormals(state["step"], v)
-            g = g + mu * v if group["nesterov"] else v
-        self.data -= lr * g
+            if group["nesterov"]:  # g + mu * v
+                g = np.add(g, np.multiply(mu, v, out=update), out=update)
+            else:
+                g = v
+        self.data -= np.multiply(lr, g, out=update)
