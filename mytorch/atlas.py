@@ -1,0 +1,571 @@
+"""The benchmark atlas: 5 datasets x 3 optimizers x 4 activations = 60 experiments.
+
+Command line (``make atlas``)::
+
+    python -m mytorch.atlas --out atlas/
+
+writes
+
+- ``atlas.csv``: one row per experiment (``dataset, optimizer, activation,
+  train_loss, train_accuracy, test_accuracy, epochs, seconds`` and the
+  configuration: ``hidden, batch_size, lr, seed``);
+- ``baseline.csv``: the same tasks through scikit-learn's ``MLPClassifier``
+  wherever it has the configuration (optimizers SGD with momentum and Adam,
+  activations ReLU, Sigmoid (``logistic``) and Tanh), with the same key
+  columns;
+- ``grid_<dataset>.png``: a 3 x 4 grid of decision boundaries over the test
+  points (rows optimizers, columns activations), test accuracy per panel;
+- ``curves_<dataset>.png``: training loss and test accuracy per epoch.
+
+With ``--sweep`` it runs :func:`sweep_learning_rates` instead and writes
+``sweep.csv`` (the table stored as :data:`SWEEP_FILE`), the procedure that
+chose the batch size, the epochs and the learning rates.
+
+Every experiment is seeded: two runs write the same numbers, except the
+``seconds`` column. The chapter calls the same functions
+(:func:`run_atlas`, :func:`atlas_table`, :func:`run_baseline`,
+:func:`plot_dataset_grid`, :func:`plot_convergence`).
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import sys
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mytorch import datasets
+from mytorch.experiment import (ACTIVATIONS, BATCH_SIZE, EPOCHS, HIDDEN, OPTIMIZER_DEFAULTS,
+                                OPTIMIZERS, ExperimentResult, run_experiment)
+
+__all__ = [
+    "COLUMNS",
+    "LR_GRID",
+    "SCHEDULES",
+    "SKLEARN_ACTIVATIONS",
+    "SKLEARN_SOLVERS",
+    "SWEEP_COLUMNS",
+    "SWEEP_DRAWS",
+    "SWEEP_FILE",
+    "atlas_table",
+    "choose_settings",
+    "load_sweep",
+    "main",
+    "plot_convergence",
+    "plot_dataset_grid",
+    "run_atlas",
+    "run_baseline",
+    "sklearn_mlp",
+    "sweep_learning_rates",
+    "sweep_scores",
+    "write_figures",
+]
+
+#: The key columns shared by ``atlas.csv`` and ``baseline.csv``.
+COLUMNS = ["dataset", "optimizer", "activation", "train_loss", "train_accuracy",
+           "test_accuracy", "epochs", "seconds"]
+
+#: Our names -> scikit-learn's, for the configurations MLPClassifier has.
+SKLEARN_SOLVERS = {"sgd": "sgd", "adam": "adam"}
+SKLEARN_ACTIVATIONS = {"relu": "relu", "sigmoid": "logistic", "tanh": "tanh"}
+
+
+def _names(argument: str, values, choices) -> list[str]:
+    values = [values] if isinstance(values, str) else list(values)
+    for value in values:
+        if value not in choices:
+            raise ValueError(f"{argument} must be a subset of {list(choices)}, got {value!r}")
+    if not values:
+        raise ValueError(f"{argument} must name at least one of {list(choices)}, got none")
+    return values
+
+
+@functools.lru_cache(maxsize=None)
+def _load(name: str, random_state: int = 0) -> datasets.Dataset:
+    # Each worker process loads a dataset once, not once per experiment.
+    return datasets.load(name, random_state=random_state)
+
+
+def _check_jobs(n_jobs) -> int:
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
+        raise ValueError(f"n_jobs must be a positive int, got {n_jobs!r}")
+    return n_jobs
+
+
+def _map(function, tasks, *, n_jobs: int, desc: str, progress: bool) -> list:
+    """``[function(*task) for task in tasks]``, on ``n_jobs`` processes, with a progress bar.
+
+    Every task seeds itself, so the results do not depend on ``n_jobs``
+    or on the order in which the workers finish.
+    """
+    from tqdm import tqdm  # text bar on stderr, also inside a notebook
+
+    with tqdm(total=len(tasks), desc=desc, unit="run", disable=not progress,
+              file=sys.stderr, leave=False) as bar:
+        if n_jobs == 1:
+            results = []
+            for task in tasks:
+                results.append(function(*task))
+                bar.update()
+            return results
+        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+            futures = [pool.submit(function, *task) for task in tasks]
+            for _ in as_completed(futures):
+                bar.update()
+            return [future.result() for future in futures]
+
+
+def _atlas_task(name, random_state, optimizer, activation, kwargs):
+    return run_experiment(_load(name, random_state), optimizer, activation, **kwargs)
+
+
+def run_atlas(dataset_names=tuple(datasets.DATASETS), optimizers=tuple(OPTIMIZERS),
+              activations=tuple(ACTIVATIONS), *, random_state: int = 0, progress: bool = True,
+              n_jobs: int = 1, **kwargs) -> dict[tuple[str, str, str], ExperimentResult]:
+    """Run every (dataset, optimizer, activation) combination.
+
+    ``kwargs`` (``epochs``, ``batch_size``, ``hidden``, ``seed``) go to
+    :func:`~mytorch.experiment.run_experiment` unchanged, for every run.
+    ``random_state`` draws the datasets (:func:`mytorch.datasets.load`; the
+    atlas's is 0). ``n_jobs`` worker processes share the runs (the numbers
+    do not depend on it). A progress bar goes to stderr when ``progress``
+    is true.
+
+    Returns
+    -------
+    dict
+        ``(dataset, optimizer, activation) -> ExperimentResult``, in the
+        order datasets, then optimizers, then activations.
+    """
+    dataset_names = _names("dataset_names", dataset_names, datasets.DATASETS)
+    optimizers = _names("optimizers", optimizers, OPTIMIZERS)
+    activations = _names("activations", activations, ACTIVATIONS)
+    n_jobs = _check_jobs(n_jobs)
+    configs = [(d, o, a) for d in dataset_names for o in optimizers for a in activations]
+    results = _map(_atlas_task, [(d, random_state, o, a, kwargs) for d, o, a in configs],
+                   n_jobs=n_jobs, desc="atlas", progress=progress)
+    return dict(zip(configs, results))
+
+
+#: The learning rates tried per optimizer by :func:`sweep_learning_rates`: a
+#: factor of 2 apart, over a range wide enough that the chosen rate lies
+#: inside it, not at an end (the largest rates make some runs collapse).
+LR_GRID = {
+    "sgd": (0.8, 0.4, 0.2, 0.1, 0.05, 0.025),
+    "rmsprop": (0.16, 0.08, 0.04, 0.02, 0.01, 0.005),
+    "adam": (0.16, 0.08, 0.04, 0.02, 0.01, 0.005),
+}
+#: The ``(batch_size, epochs)`` pairs tried by the sweep: both take 600
+#: optimizer steps on 750 training points, the atlas's time budget.
+SCHEDULES = ((50, 40), (100, 80))
+#: The draws the sweep validates on, as ``(random_state, seed)``: other points,
+#: another split and another initialisation than the atlas's ``(0, 0)``.
+SWEEP_DRAWS = ((1, 1), (2, 2), (3, 3))
+#: The sweep's table as :func:`sweep_learning_rates` returns it, stored with
+#: the package (``python -m mytorch.atlas --sweep --out DIR`` recomputes it).
+SWEEP_FILE = Path(__file__).with_name("atlas_sweep.csv")
+#: The columns of :func:`sweep_learning_rates`'s table.
+SWEEP_COLUMNS = ["batch_size", "epochs", "optimizer", "lr", "dataset", "random_state", "seed",
+                 "activation", "test_accuracy"]
+
+
+def _sweep_task(name, random_state, optimizer, activation, lr, kwargs):
+    # The largest rates diverge on purpose (that is what brackets the
+    # choice): their overflows are expected, and end as chance accuracy.
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = run_experiment(_load(name, random_state), optimizer, activation,
+                                lr=lr, **kwargs)
+    return {"batch_size": result.batch_size, "epochs": result.epochs, "optimizer": optimizer,
+            "lr": lr, "dataset": name, "random_state": random_state, "seed": result.seed,
+            "activation": activation, "test_accuracy": result.test_accuracy}
+
+
+def sweep_learning_rates(grid=None, schedules=SCHEDULES, draws=SWEEP_DRAWS,
+                         dataset_names=tuple(datasets.DATASETS),
+                         activations=tuple(ACTIVATIONS), *, progress: bool = True,
+                         n_jobs: int = 1, **kwargs) -> pd.DataFrame:
+    """Train every configuration of the atlas at every rate of ``grid`` on validation draws.
+
+    How the atlas's batch size, epochs and learning rates were chosen. Each
+    run is one (schedule, optimizer, rate, dataset, draw, activation): a
+    schedule is a ``(batch_size, epochs)`` pair, a draw a ``(random_state,
+    seed)`` pair, where ``random_state`` draws the points and the split
+    (:func:`mytorch.datasets.load`) and ``seed`` the initialisation and the
+    minibatches. The default draws, 1, 2 and 3, are not the atlas's 0, so the
+    atlas's test sets play no part in the choice; :func:`sweep_scores` and
+    :func:`choose_settings` turn the table into the choice.
+
+    ``kwargs`` (e.g. ``hidden``) go to :func:`~mytorch.experiment.run_experiment`.
+    The full sweep is 2160 runs (several minutes on two processes); its table
+    is stored in :data:`SWEEP_FILE` (:func:`load_sweep`).
+
+    Returns
+    -------
+    DataFrame
+        The :data:`SWEEP_COLUMNS`, one row per run.
+    """
+    grid = LR_GRID if grid is None else grid
+    _names("grid", list(grid), OPTIMIZERS)
+    dataset_names = _names("dataset_names", dataset_names, datasets.DATASETS)
+    activations = _names("activations", activations, ACTIVATIONS)
+    schedules = [tuple(schedule) for schedule in schedules]
+    draws = [tuple(draw) for draw in draws]
+    for argument, pairs in (("schedules", schedules), ("draws", draws)):
+        if not pairs or any(len(pair) != 2 for pair in pairs):
+            raise ValueError(f"{argument} must be a non-empty list of pairs, got {pairs!r}")
+    tasks = [(d, random_state, o, a, lr,
+              {"batch_size": batch_size, "epochs": epochs, "seed": seed, **kwargs})
+             for batch_size, epochs in schedules for o, lrs in grid.items() for lr in lrs
+             for d in dataset_names for random_state, seed in draws for a in activations]
+    rows = _map(_sweep_task, tasks, n_jobs=_check_jobs(n_jobs), desc="sweep",
+                progress=progress)
+    return pd.DataFrame(rows, columns=SWEEP_COLUMNS)
+
+
+def load_sweep(path=SWEEP_FILE) -> pd.DataFrame:
+    """The stored table of :func:`sweep_learning_rates` (default arguments)."""
+    return pd.read_csv(path)
+
+
+def sweep_scores(sweep: pd.DataFrame) -> pd.Series:
+    """The sweep's score of each (schedule, optimizer, rate): worst activation, mean task.
+
+    For every dataset and draw, the *worst* test accuracy over the
+    activations, since one rate must serve all of them: a rate that is the
+    best for three activations but makes the fourth collapse scores low.
+    The score is the mean of those worst cases over the datasets and draws.
+
+    Returns
+    -------
+    Series
+        Indexed by ``(batch_size, epochs, optimizer, lr)``.
+    """
+    per_task = ["batch_size", "epochs", "optimizer", "lr", "dataset", "random_state", "seed"]
+    worst = sweep.groupby(per_task, sort=False).test_accuracy.min()
+    return worst.groupby(level=["batch_size", "epochs", "optimizer", "lr"], sort=False).mean()
+
+
+def choose_settings(sweep: pd.DataFrame) -> dict:
+    """The schedule and the learning rate per optimizer that the sweep picks.
+
+    For each schedule and optimizer, the rate with the best
+    :func:`sweep_scores` (the first of the grid on a tie); then the schedule
+    whose three best scores have the best mean.
+
+    Returns
+    -------
+    dict
+        ``{"batch_size": int, "epochs": int, "lr": {optimizer: rate}}``.
+    """
+    scores = sweep_scores(sweep)
+    best = scores.groupby(level=["batch_size", "epochs", "optimizer"], sort=False)
+    best_score, best_lr = best.max(), best.idxmax().map(lambda key: key[-1])
+    by_schedule = best_score.groupby(level=["batch_size", "epochs"], sort=False).mean()
+    batch_size, epochs = by_schedule.idxmax()
+    lrs = best_lr[batch_size, epochs]
+    return {"batch_size": int(batch_size), "epochs": int(epochs),
+            "lr": {o: float(lrs[o]) for o in OPTIMIZERS if o in lrs}}
+
+
+def atlas_table(results) -> pd.DataFrame:
+    """The results as a DataFrame, one row per experiment (``ExperimentResult.row``)."""
+    return pd.DataFrame([r.row() for r in results.values()])
+
+
+def sklearn_mlp(optimizer: str, activation: str, *, hidden=HIDDEN, epochs=EPOCHS,
+                batch_size=BATCH_SIZE, seed=0):
+    """scikit-learn's ``MLPClassifier`` configured like :func:`run_experiment`.
+
+    Same architecture, epochs, batch size, learning rate and optimizer
+    hyperparameters; no L2 penalty (``alpha=0``, scikit-learn's default is
+    1e-4), heavy-ball momentum (``nesterovs_momentum=False``), a constant
+    learning rate, reshuffled minibatches, and a stopping rule that never
+    fires (``n_iter_no_change`` larger than ``epochs``), so every run lasts
+    exactly ``epochs`` epochs. Raises ``ValueError`` for the configurations
+    scikit-learn does not have (RMSprop, GELU).
+    """
+    from sklearn.neural_network import MLPClassifier
+
+    if optimizer not in SKLEARN_SOLVERS:
+        raise ValueError(f"optimizer must be one of {list(SKLEARN_SOLVERS)} for scikit-learn, "
+                         f"got {optimizer!r}")
+    if activation not in SKLEARN_ACTIVATIONS:
+        raise ValueError(f"activation must be one of {list(SKLEARN_ACTIVATIONS)} for "
+                         f"scikit-learn, got {activation!r}")
+    hp = OPTIMIZER_DEFAULTS[optimizer]
+    if optimizer == "sgd":
+        solver = {"momentum": hp["momentum"], "nesterovs_momentum": False}
+    else:
+        solver = {"beta_1": hp["betas"][0], "beta_2": hp["betas"][1], "epsilon": hp["eps"]}
+    return MLPClassifier(
+        hidden_layer_sizes=tuple(hidden), activation=SKLEARN_ACTIVATIONS[activation],
+        solver=SKLEARN_SOLVERS[optimizer], alpha=0.0, batch_size=batch_size,
+        learning_rate="constant", learning_rate_init=hp["lr"], max_iter=epochs,
+        shuffle=True, random_state=seed, tol=0.0, n_iter_no_change=epochs + 1,
+        early_stopping=False, **solver,
+    )
+
+
+def _baseline_task(name, random_state, optimizer, activation, kwargs) -> dict:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import log_loss
+    from threadpoolctl import threadpool_limits
+
+    data = _load(name, random_state)
+    clf = sklearn_mlp(optimizer, activation, **kwargs)
+    start = time.perf_counter()
+    # One BLAS thread, as in the atlas. Every run stops at max_iter on
+    # purpose (the same epochs as ours), so the ConvergenceWarning is expected.
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(data.X_train, data.y_train)
+    seconds = time.perf_counter() - start
+    return {
+        "dataset": name, "optimizer": optimizer, "activation": activation,
+        "train_loss": float(log_loss(data.y_train, clf.predict_proba(data.X_train),
+                                     labels=np.arange(data.n_classes))),
+        "train_accuracy": float(clf.score(data.X_train, data.y_train)),
+        "test_accuracy": float(clf.score(data.X_test, data.y_test)),
+        "epochs": int(clf.n_iter_), "seconds": seconds,
+    }
+
+
+def run_baseline(dataset_names=tuple(datasets.DATASETS), *, random_state: int = 0,
+                 progress: bool = True, n_jobs: int = 1, **kwargs) -> pd.DataFrame:
+    """Train scikit-learn's ``MLPClassifier`` on every configuration it supports.
+
+    ``kwargs`` (``epochs``, ``batch_size``, ``hidden``, ``seed``) go to
+    :func:`sklearn_mlp`; ``random_state``, ``n_jobs`` and ``progress`` as in
+    :func:`run_atlas`.
+
+    Returns
+    -------
+    DataFrame
+        The :data:`COLUMNS`, one row per (dataset, optimizer, activation) in
+        ``SKLEARN_SOLVERS x SKLEARN_ACTIVATIONS``; ``train_loss`` is the mean
+        cross-entropy on the whole training set after training, as in the atlas.
+    """
+    dataset_names = _names("dataset_names", dataset_names, datasets.DATASETS)
+    n_jobs = _check_jobs(n_jobs)
+    configs = [(d, o, a) for d in dataset_names for o in SKLEARN_SOLVERS
+               for a in SKLEARN_ACTIVATIONS]
+    rows = _map(_baseline_task, [(d, random_state, o, a, kwargs) for d, o, a in configs],
+                n_jobs=n_jobs, desc="baseline", progress=progress)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _display(name: str) -> str:
+    if name in OPTIMIZERS:
+        return OPTIMIZERS[name][1]
+    return ACTIVATIONS[name][2]
+
+
+def _present(results, dataset: str):
+    """The optimizers and activations run on ``dataset``, in run order."""
+    keys = [k for k in results if k[0] == dataset]
+    if not keys:
+        raise ValueError(f"dataset must be one of {sorted({k[0] for k in results})}, "
+                         f"got {dataset!r}")
+    optimizers = list(dict.fromkeys(k[1] for k in keys))
+    activations = list(dict.fromkeys(k[2] for k in keys))
+    return optimizers, activations
+
+
+def plot_dataset_grid(results, dataset: str, *, resolution: int = 100, panel_size: float = 1.5):
+    """The decision boundaries of one dataset's runs: rows optimizers, columns activations.
+
+    Each panel shows the test points and the test accuracy. Returns the Figure.
+    """
+    from mytorch.plotting import decision_grid
+
+    optimizers, activations = _present(results, dataset)
+    data = datasets.load(dataset)
+    models = [[results[dataset, o, a].model for a in activations] for o in optimizers]
+    notes = [[f"test {results[dataset, o, a].test_accuracy:.3f}" for a in activations]
+             for o in optimizers]
+    return decision_grid(models, data.X_test, data.y_test, n_classes=data.n_classes,
+                         row_labels=[_display(o) for o in optimizers],
+                         col_labels=[_display(a) for a in activations],
+                         notes=notes, resolution=resolution, panel_size=panel_size)
+
+
+def plot_convergence(results, dataset: str, *, panel_size: float = 2.2):
+    """Training loss (top) and test accuracy (bottom) per epoch for one dataset.
+
+    One column per optimizer, one line per activation. Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from mytorch.plotting import convergence_curves
+
+    optimizers, activations = _present(results, dataset)
+    fig, axes = plt.subplots(2, len(optimizers), squeeze=False, sharex=True, sharey="row",
+                             figsize=(panel_size * len(optimizers) + 0.6, 2 * panel_size * 0.8))
+    for j, optimizer in enumerate(optimizers):
+        histories = {_display(a): results[dataset, optimizer, a].history for a in activations}
+        convergence_curves(histories, axes[0, j], metric="train_loss",
+                           title=_display(optimizer), legend=False)
+        convergence_curves(histories, axes[1, j], metric="test_accuracy", legend=False)
+        axes[0, j].set_xlabel("")
+        if j > 0:
+            axes[0, j].set_ylabel("")
+            axes[1, j].set_ylabel("")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", ncol=len(labels), fontsize=8)
+    fig.suptitle(dataset.replace("_", " "), x=0.02, ha="left")
+    fig.tight_layout(pad=0.4, rect=(0, 0, 1, 0.93))
+    return fig
+
+
+def plot_overview(results):
+    """The whole atlas in one picture: test accuracy of every run.
+
+    Rows are datasets, columns optimizer and activation pairs (grouped by
+    optimizer); each cell is coloured and labelled with the test accuracy.
+    Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(k[0] for k in results))
+    pairs = list(dict.fromkeys((k[1], k[2]) for k in results))
+    accuracy = np.array([[results[d, o, a].test_accuracy if (d, o, a) in results else np.nan
+                          for o, a in pairs] for d in names])
+    fig, ax = plt.subplots(figsize=(0.62 * len(pairs) + 1.6, 0.5 * len(names) + 1.3))
+    image = ax.imshow(accuracy, cmap="viridis", vmin=np.nanmin(accuracy), vmax=1.0, aspect="auto")
+    for (i, j), value in np.ndenumerate(accuracy):
+        if not np.isnan(value):
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7,
+                    color="black" if value > 0.5 * (np.nanmin(accuracy) + 1) else "white")
+    ax.set_xticks(range(len(pairs)), [_display(a) for _, a in pairs], rotation=60, fontsize=8)
+    ax.set_yticks(range(len(names)), [_display_dataset(d) for d in names], fontsize=8)
+    for j in range(len(pairs)):
+        if j == 0 or pairs[j][0] != pairs[j - 1][0]:
+            span = sum(o == pairs[j][0] for o, _ in pairs)
+            ax.text(j + (span - 1) / 2, -0.75, _display(pairs[j][0]), ha="center", va="bottom", fontsize=9)
+            if j:
+                ax.axvline(j - 0.5, color="white", linewidth=2)
+    ax.grid(False)
+    fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label="test accuracy")
+    fig.tight_layout()
+    return fig
+
+
+def _display_dataset(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _figure_task(prefix, results, dataset, path, dpi):
+    import matplotlib.pyplot as plt
+
+    from mytorch.plotting import book_style
+
+    book_style()
+    if prefix == "overview":
+        fig = plot_overview(results)
+    else:
+        plot = plot_dataset_grid if prefix == "grid" else plot_convergence
+        fig = plot(results, dataset)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
+def write_figures(results, out, *, dpi: int = 80, n_jobs: int = 1,
+                  progress: bool = False) -> list[Path]:
+    """Save ``overview.png``, and ``grid_<dataset>.png`` and ``curves_<dataset>.png`` for every dataset in ``results``."""
+    out = Path(out)
+    tasks = [("overview", results, None, out / "overview.png", dpi)]
+    for dataset in dict.fromkeys(k[0] for k in results):
+        # Each task gets only its dataset's runs (less to send to a worker).
+        subset = {k: r for k, r in results.items() if k[0] == dataset}
+        for prefix in ("grid", "curves"):
+            tasks.append((prefix, subset, dataset, out / f"{prefix}_{dataset}.png", dpi))
+    return _map(_figure_task, tasks, n_jobs=_check_jobs(n_jobs), desc="figures",
+                progress=progress)
+
+
+def main(argv=None) -> int:
+    """Command-line entry point: ``python -m mytorch.atlas --out DIR [--sweep]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m mytorch.atlas",
+        description="Run the benchmark atlas (datasets x optimizers x activations), "
+                    "the scikit-learn baseline, and write CSVs and figures; or, with "
+                    "--sweep, the sweep that chose the atlas's settings.")
+    parser.add_argument("--out", required=True, type=Path, help="output directory")
+    parser.add_argument("--datasets", nargs="+", default=list(datasets.DATASETS),
+                        choices=list(datasets.DATASETS), metavar="NAME",
+                        help=f"subset of {list(datasets.DATASETS)} (default: all)")
+    parser.add_argument("--optimizers", nargs="+", default=list(OPTIMIZERS),
+                        choices=list(OPTIMIZERS), metavar="NAME",
+                        help=f"subset of {list(OPTIMIZERS)} (default: all)")
+    parser.add_argument("--activations", nargs="+", default=list(ACTIVATIONS),
+                        choices=list(ACTIVATIONS), metavar="NAME",
+                        help=f"subset of {list(ACTIVATIONS)} (default: all)")
+    parser.add_argument("--epochs", type=int, default=EPOCHS,
+                        help=f"epochs per run (default: {EPOCHS})")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="worker processes (default: up to 2; the numbers do not "
+                             "depend on it)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="instead of the atlas, run the learning-rate sweep on the "
+                             "validation draws and write sweep.csv (2160 runs in full)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip scikit-learn")
+    parser.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    if args.epochs < 1:
+        parser.error(f"--epochs must be >= 1, got {args.epochs}")
+    if args.jobs < 1:
+        parser.error(f"--jobs must be >= 1, got {args.jobs}")
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    progress = not args.quiet
+    start = time.perf_counter()
+    if args.sweep:
+        grid = {o: LR_GRID[o] for o in args.optimizers}
+        sweep = sweep_learning_rates(grid, SCHEDULES, SWEEP_DRAWS, args.datasets,
+                                     args.activations, progress=progress, n_jobs=args.jobs)
+        sweep.to_csv(args.out / "sweep.csv", index=False)
+        settings = choose_settings(sweep)
+        print(f"{len(sweep)} sweep runs in {time.perf_counter() - start:.1f} s; wrote "
+              f"{args.out / 'sweep.csv'}; chosen: batch_size={settings['batch_size']}, "
+              f"epochs={settings['epochs']}, "
+              + ", ".join(f"{o} lr={lr:g}" for o, lr in settings["lr"].items()),
+              file=sys.stderr)
+        return 0
+
+    import matplotlib
+    matplotlib.use("Agg")
+    from mytorch.plotting import book_style
+    book_style()
+
+    results = run_atlas(args.datasets, args.optimizers, args.activations,
+                        progress=progress, n_jobs=args.jobs, epochs=args.epochs)
+    table = atlas_table(results)
+    table.to_csv(args.out / "atlas.csv", index=False)
+    written = [args.out / "atlas.csv"]
+    timings = [f"atlas {time.perf_counter() - start:.1f} s"]
+    if not args.no_baseline:
+        lap = time.perf_counter()
+        baseline = run_baseline(args.datasets, progress=progress, n_jobs=args.jobs,
+                                epochs=args.epochs)
+        baseline.to_csv(args.out / "baseline.csv", index=False)
+        written.append(args.out / "baseline.csv")
+        timings.append(f"baseline {time.perf_counter() - lap:.1f} s")
+    if not args.no_figures:
+        lap = time.perf_counter()
+        written += write_figures(results, args.out, n_jobs=args.jobs, progress=progress)
+        timings.append(f"figures {time.perf_counter() - lap:.1f} s")
+    print(f"{len(results)} experiments in {time.perf_counter() - start:.1f} s "
+          f"({', '.join(timings)}); wrote {len(written)} files to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""Figure helpers shared by the book's chapters.
+
+Every helper draws into a matplotlib ``Axes`` (created if not given) and
+returns it, or returns the ``Figure`` it made; nothing is shown or saved
+here, so chapters end their plotting cells with ``plt.show()`` and the
+atlas saves the figures it needs.
+"""
+from __future__ import annotations
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import ListedColormap
+
+__all__ = [
+    "CLASS_COLORS",
+    "book_style",
+    "convergence_curves",
+    "decision_boundary",
+    "decision_grid",
+    "layer_outputs",
+    "predict_grid",
+    "scatter_classes",
+    "warped_grid",
+]
+
+#: One colour per class (colour-blind friendly, from matplotlib's tab10).
+CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def book_style() -> None:
+    """Set matplotlib defaults for figures at book width.
+
+    Small PNGs (nbval skips PNG, and the HTML stays light), readable fonts,
+    no top/right spines.
+    """
+    mpl.rcParams.update({
+        "figure.figsize": (6.4, 3.6),
+        "figure.dpi": 80,
+        "savefig.dpi": 80,
+        "font.size": 10,
+        "axes.titlesize": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "legend.frameon": False,
+    })
+
+
+def _class_cmap(n_classes: int) -> ListedColormap:
+    if not 1 <= n_classes <= len(CLASS_COLORS):
+        raise ValueError(f"n_classes must be in [1, {len(CLASS_COLORS)}], got {n_classes}")
+    return ListedColormap(CLASS_COLORS[:n_classes])
+
+
+def _limits(X, margin: float):
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (N, 2) for a plot in the plane, got shape {X.shape}")
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    return (lo[0], hi[0]), (lo[1], hi[1])
+
+
+def predict_grid(model, xlim, ylim, resolution: int = 150):
+    """Class predicted by ``model`` at every point of a regular grid.
+
+    The model is switched to eval mode and run once on all
+    ``resolution**2`` points (in the dtype of its parameters).
+
+    Returns
+    -------
+    xx, yy : ndarray of shape (resolution, resolution)
+        The grid coordinates (``np.meshgrid``).
+    classes : ndarray of shape (resolution, resolution), int
+        ``argmax`` of the logits at each grid point.
+    """
+    if int(resolution) < 2:
+        raise ValueError(f"resolution must be >= 2, got {resolution}")
+    xx, yy = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
+    # A float32 model gets float32 points (no silent upcast).
+    dtype = next((p.data.dtype for p in model.parameters()), np.float64)
+    points = np.column_stack([xx.ravel(), yy.ravel()]).astype(dtype)
+    logits = model.eval()(points)
+    return xx, yy, logits.argmax(axis=1).reshape(xx.shape)
+
+
+def scatter_classes(X, y, ax=None, *, n_classes=None, s: float = 8, **kwargs):
+    """Scatter 2-D points coloured by class; returns the axes."""
+    ax = ax if ax is not None else plt.gca()
+    y = np.asarray(y)
+    n_classes = int(y.max()) + 1 if n_classes is None else n_classes
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap=_class_cmap(n_classes), vmin=-0.5,
+               vmax=n_classes - 0.5, s=s, edgecolors="white", linewidths=0.3, **kwargs)
+    return ax
+
+
+def decision_boundary(model, X, y, ax=None, *, n_classes=None, resolution: int = 150,
+                      margin: float = 0.5, title=None, s: float = 8, ticks: bool = False):
+    """Shade the plane by the class ``model`` predicts, and scatter ``(X, y)`` on top.
+
+    Parameters
+    ----------
+    model : Module
+        Maps ``(N, 2)`` inputs to ``(N, C)`` logits; run in eval mode.
+    X : ndarray of shape (N, 2); y : ndarray of shape (N,)
+        The points shown (usually the test set); they also set the limits.
+    ax : Axes, optional
+    n_classes : int, optional
+        Number of colours (defaults to ``y.max() + 1``).
+    resolution : int
+        Grid points per axis.
+    margin : float
+        Space around the points, in input units.
+    title : str, optional
+    ticks : bool
+        Keep the axis ticks (off by default: panels in grids stay clean).
+
+    Returns
+    -------
+    Axes
+    """
+    ax = ax if ax is not None else plt.gca()
+    y = np.asarray(y)
+    n_classes = int(y.max()) + 1 if n_classes is None else int(n_classes)
+    xlim, ylim = _limits(X, margin)
+    xx, yy, classes = predict_grid(model, xlim, ylim, resolution)
+    levels = np.arange(n_classes + 1) - 0.5
+    ax.contourf(xx, yy, classes, levels=levels, cmap=_class_cmap(n_classes), alpha=0.25)
+    ax.contour(xx, yy, classes, levels=levels[1:-1], colors="k", linewidths=0.6)
+    scatter_classes(X, y, ax, n_classes=n_classes, s=s)
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    ax.set_aspect("equal")
+    ax.grid(False)
+    if not ticks:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def decision_grid(models, X, y, *, row_labels, col_labels, notes=None, n_classes=None,
+                  resolution: int = 100, panel_size: float = 1.6, suptitle=None):
+    """A grid of decision-boundary panels, one model per panel.
+
+    Parameters
+    ----------
+    models : list of lists of Module
+        ``models[i][j]`` is drawn in row ``i``, column ``j``.
+    X, y : the points shown in every panel (usually the test set).
+    row_labels, col_labels : list of str
+        Written left of each row and above each column.
+    notes : list of lists of str, optional
+        A short text in the corner of each panel (e.g. the test accuracy).
+    panel_size : float
+        Width and height of a panel in inches.
+
+    Returns
+    -------
+    Figure
+    """
+    n_rows, n_cols = len(models), len(models[0])
+    if len(row_labels) != n_rows or len(col_labels) != n_cols:
+        raise ValueError(f"expected {n_rows} row_labels and {n_cols} col_labels, "
+                         f"got {len(row_labels)} and {len(col_labels)}")
+    fig, axes = plt.subplots(n_rows, n_cols, squeeze=False,
+                             figsize=(panel_size * n_cols + 0.4, panel_size * n_rows + 0.4))
+    for i in range(n_rows):
+        for j in range(n_cols):
+            ax = axes[i, j]
+            decision_boundary(models[i][j], X, y, ax, n_classes=n_classes,
+                              resolution=resolution, s=4)
+            if notes is not None:
+                ax.text(0.03, 0.03, notes[i][j], transform=ax.transAxes, fontsize=8,
+                        bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0, "pad": 1.5})
+            if i == 0:
+                ax.set_title(col_labels[j])
+            if j == 0:
+                ax.set_ylabel(row_labels[i])
+    if suptitle is not None:
+        fig.suptitle(suptitle)
+    fig.tight_layout(pad=0.4, h_pad=0.3, w_pad=0.3)
+    return fig
+
+
+def convergence_curves(histories, ax=None, *, metric: str = "train_loss", logy=None,
+                       title=None, legend: bool = True):
+    """One line per run: ``metric`` against the epoch.
+
+    Parameters
+    ----------
+    histories : dict of label -> history
+        A history maps metric names to one value per epoch (as in
+        ``ExperimentResult.history``).
+    metric : str
+        The key to plot, e.g. ``'train_loss'`` or ``'test_accuracy'``.
+    logy : bool, optional
+        Log scale on y; defaults to True for losses.
+
+    Returns
+    -------
+    Axes
+    """
+    ax = ax if ax is not None else plt.gca()
+    for label, history in histories.items():
+        if metric not in history:
+            raise ValueError(f"metric must be one of {sorted(history)}, got {metric!r}")
+        values = history[metric]
+        ax.plot(np.arange(1, len(values) + 1), values, label=label, linewidth=1.2)
+    if logy if logy is not None else "loss" in metric:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric.replace("_", " "))
+    if title is not None:
+        ax.set_title(title)
+    if legend:
+        ax.legend(fontsize=8)
+    return ax
+
+
+def layer_outputs(model, X):
+    """Run ``X`` through a ``Sequential`` in eval mode and keep every intermediate result.
+
+    Returns
+    -------
+    list of ndarray
+        ``[X, out_0, out_1, ...]``: the input, then the output of each module
+        in order (so ``outputs[k + 1]`` is what module ``k`` produced).
+    """
+    dtype = next((p.data.dtype for p in model.parameters()), np.float64)
+    outputs = [np.asarray(X, dtype=dtype)]
+    for module in model.eval():
+        outputs.append(module(outputs[-1]))
+    return outputs
+
+
+def warped_grid(transform, ax=None, *, xlim=(-2.5, 2.5), ylim=(-2.5, 2.5), n_lines: int = 17,
+                resolution: int = 200, color="0.55", linewidth: float = 0.6):
+    """Draw the image of a square grid of the input plane under ``transform``.
+
+    ``transform`` maps an ``(N, 2)`` array of points to ``(N, 2)`` (e.g. the
+    first layers of a network whose hidden width is 2, followed by a
+    projection otherwise). Each grid line is sampled at ``resolution``
+    points, so curved images stay smooth.
+
+    Returns
+    -------
+    Axes
+    """
+    ax = ax if ax is not None else plt.gca()
+    t = np.linspace(0.0, 1.0, resolution)
+    lines = []
+    for x in np.linspace(*xlim, n_lines):
+        lines.append(np.column_stack([np.full_like(t, x), ylim[0] + t * (ylim[1] - ylim[0])]))
+    for y in np.linspace(*ylim, n_lines):
+        lines.append(np.column_stack([xlim[0] + t * (xlim[1] - xlim[0]), np.full_like(t, y)]))
+    # One call through the transform for all lines.
+    images = np.asarray(transform(np.concatenate(lines)))
+    if images.ndim != 2 or images.shape[1] != 2:
+        raise ValueError(f"transform must map (N, 2) to (N, 2), got output of shape {images.shape}")
+    for image in images.reshape(len(lines), resolution, 2):
+        ax.plot(image[:, 0], image[:, 1], color=color, linewidth=linewidth, zorder=0)
+    return ax

@@ -1,0 +1,143 @@
+"""The toy datasets: shapes, determinism, standardisation, split, errors."""
+import numpy as np
+import pytest
+
+from mytorch import datasets
+from mytorch.datasets import Dataset, load, make_spiral, split_and_standardize
+
+EXPECTED_CLASSES = {"moons": 2, "circles": 2, "blobs": 4, "noisy_moons": 2, "spiral": 3}
+
+
+def test_the_five_datasets_are_listed_in_order():
+    assert list(datasets.DATASETS) == ["moons", "circles", "blobs", "noisy_moons", "spiral"]
+
+
+@pytest.mark.parametrize("name", list(EXPECTED_CLASSES))
+def test_shapes_dtypes_and_labels(name):
+    data = load(name)
+    assert isinstance(data, Dataset)
+    assert data.name == name
+    assert data.n_classes == EXPECTED_CLASSES[name]
+    n_train, n_test = len(data.y_train), len(data.y_test)
+    assert n_train + n_test == datasets.N_SAMPLES
+    assert abs(n_test / datasets.N_SAMPLES - datasets.TEST_SIZE) < 0.01
+    assert data.X_train.shape == (n_train, 2) and data.X_test.shape == (n_test, 2)
+    assert data.X_train.dtype == np.float64 and data.y_train.dtype == np.int64
+    assert set(np.unique(data.y_train)) == set(range(data.n_classes))
+    assert set(np.unique(data.y_test)) == set(range(data.n_classes))
+
+
+@pytest.mark.parametrize("name", list(EXPECTED_CLASSES))
+def test_same_call_same_points(name):
+    a, b = load(name), load(name)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("name", list(EXPECTED_CLASSES))
+def test_another_random_state_gives_other_points(name):
+    a, b = load(name), load(name, random_state=1)
+    assert not np.array_equal(a.X_train, b.X_train)
+
+
+@pytest.mark.parametrize("name", list(EXPECTED_CLASSES))
+def test_standardised_with_training_statistics(name):
+    data = load(name)
+    np.testing.assert_allclose(data.X_train.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(data.X_train.std(axis=0), 1, rtol=1e-12)
+    # The test set went through the same affine map, not its own.
+    assert np.abs(data.X_test.mean(axis=0)).max() > 1e-6
+
+
+def test_split_is_stratified_disjoint_and_complete():
+    X, y = make_spiral(n_samples=300, n_arms=3, random_state=0)
+    data = split_and_standardize(X, y, name="s", test_size=0.2, random_state=0)
+    assert np.bincount(data.y_test).tolist() == [20, 20, 20]
+    raw_train = data.X_train * data.std + data.mean
+    raw_test = data.X_test * data.std + data.mean
+    rows = {tuple(np.round(r, 9)) for r in np.concatenate([raw_train, raw_test])}
+    assert rows == {tuple(np.round(r, 9)) for r in X}
+
+
+def test_unpacks_like_a_tuple_and_has_a_short_repr():
+    X_train, y_train, X_test, y_test = load("moons")
+    assert X_train.shape[0] == y_train.shape[0]
+    assert repr(load("spiral")) == "Dataset(name='spiral', n_classes=3, n_train=750, n_test=250)"
+
+
+@pytest.mark.parametrize("n_arms", [2, 3, 5])
+def test_spiral_arms(n_arms):
+    X, y = make_spiral(n_samples=101, n_arms=n_arms, noise=0.0)
+    assert X.shape == (101, 2)
+    counts = np.bincount(y)
+    assert len(counts) == n_arms and counts.max() - counts.min() <= 1
+    # Without noise every point lies within the unit disc, off the centre.
+    radius = np.hypot(*X.T)
+    assert radius.min() >= 0.05 - 1e-12 and radius.max() <= 1 + 1e-12
+    assert load("spiral", n_arms=n_arms).n_classes == n_arms
+
+
+def test_overrides_reach_the_generator():
+    assert len(load("moons", n_samples=200).y_train) == 150
+    quiet, loud = load("moons", noise=0.0), load("moons", noise=0.3)
+    assert not np.array_equal(quiet.X_train, loud.X_train)
+
+
+def test_noisy_moons_are_the_moons_with_more_noise():
+    moons, noisy = load("moons"), load("noisy_moons")
+    assert noisy.name == "noisy_moons"
+    np.testing.assert_array_equal(moons.y_train, noisy.y_train)
+    # Same underlying points, so the extra noise shows as a larger spread.
+    raw_moons = moons.X_train * moons.std + moons.mean
+    raw_noisy = noisy.X_train * noisy.std + noisy.mean
+    assert np.abs(raw_noisy - raw_moons).mean() > 0.1
+
+
+def test_spiral_noise_widens_the_arms():
+    X_quiet, _ = make_spiral(noise=0.0)
+    X_noisy, _ = make_spiral(noise=0.2)
+    assert np.hypot(*X_noisy.T).max() > np.hypot(*X_quiet.T).max()
+
+
+@pytest.mark.parametrize("name", ["spirals", "MOONS", "", None, 3])
+def test_unknown_name(name):
+    with pytest.raises(ValueError, match=r"load: name must be one of \['blobs', 'circles', "
+                                         r"'moons', 'noisy_moons', 'spiral'\], got"):
+        load(name)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"n_arms": 1}, ValueError, r"make_spiral: n_arms must be >= 2, got 1"),
+    ({"n_arms": 2.5}, TypeError, r"make_spiral: n_arms must be an int, got float 2.5"),
+    ({"n_samples": 2}, ValueError, r"make_spiral: n_samples must be >= 3, got 2"),
+    ({"noise": -0.1}, ValueError, r"make_spiral: noise must be a finite number >= 0, got -0.1"),
+    ({"noise": "a"}, TypeError, r"make_spiral: noise must be a number, got str 'a'"),
+    ({"turns": 0}, ValueError, r"make_spiral: turns must be > 0, got 0.0"),
+])
+def test_spiral_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        make_spiral(**kwargs)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: load("moons", noise=-1), r"moons: noise must be a finite number >= 0, got -1"),
+    (lambda: load("circles", factor=1.5), r"circles: factor must be in \(0, 1\), got 1.5"),
+    (lambda: load("blobs", n_samples=True), r"blobs: n_samples must be an int, got bool True"),
+    (lambda: load("spiral", test_size=1.0), r"split_and_standardize: test_size must be in "
+                                            r"\(0, 1\), got 1.0"),
+])
+def test_generator_bad_arguments(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
+
+
+def test_split_bad_arguments():
+    X, y = make_spiral(n_samples=30)
+    with pytest.raises(ValueError, match=r"X must have shape \(N, F\), got shape \(30,\)"):
+        split_and_standardize(X[:, 0], y, name="x")
+    with pytest.raises(ValueError, match=r"y must have shape \(30,\) to match X, got shape \(29,\)"):
+        split_and_standardize(X, y[:-1], name="x")
+    with pytest.raises(TypeError, match=r"y must hold integer labels, got dtype float64"):
+        split_and_standardize(X, y.astype(float), name="x")
+    with pytest.raises(ValueError, match=r"test_size=0.01 leaves an empty train or test set"):
+        split_and_standardize(X, y, name="x", test_size=0.01)

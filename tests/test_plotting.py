@@ -1,0 +1,136 @@
+"""Plotting helpers: they draw what they promise and return figures/axes."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import mytorch  # noqa: E402
+from mytorch import nn, plotting  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def fixed_model(n_classes=3):
+    """Logits = X @ W.T: class k wins in a sector of the plane."""
+    mytorch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, n_classes, bias=False))
+    angles = 2 * np.pi * np.arange(n_classes) / n_classes
+    model[0].weight.data[...] = np.column_stack([np.cos(angles), np.sin(angles)])
+    return model
+
+
+def points(n=30):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, 2))
+    return X, np.arange(n) % 3
+
+
+def test_book_style_sets_small_figures():
+    plotting.book_style()
+    assert matplotlib.rcParams["figure.dpi"] == 80
+    assert matplotlib.rcParams["axes.spines.top"] is False
+
+
+def test_predict_grid_matches_the_model():
+    model = fixed_model()
+    xx, yy, classes = plotting.predict_grid(model, (-1, 1), (-1, 1), resolution=11)
+    assert xx.shape == yy.shape == classes.shape == (11, 11)
+    assert classes[5, 10] == 0          # the point (1, 0) is closest to direction 0
+    expected = model(np.column_stack([xx.ravel(), yy.ravel()])).argmax(axis=1)
+    np.testing.assert_array_equal(classes.ravel(), expected)
+    with pytest.raises(ValueError, match="resolution must be >= 2, got 1"):
+        plotting.predict_grid(model, (-1, 1), (-1, 1), resolution=1)
+
+
+def test_predict_grid_uses_the_model_dtype():
+    model = fixed_model().to(np.float32)
+    seen = []
+    forward = model.forward
+
+    def spy(x):
+        seen.append(x.dtype)
+        return forward(x)
+
+    model.forward = spy
+    plotting.predict_grid(model, (-1, 1), (-1, 1), resolution=3)
+    assert seen == [np.float32]
+
+
+def test_decision_boundary_draws_regions_boundaries_and_points():
+    X, y = points()
+    model = fixed_model()
+    model.train()
+    ax = plotting.decision_boundary(model, X, y, title="t")
+    assert not model.training                      # predictions come from eval mode
+    assert ax.get_title() == "t"
+    assert len(ax.collections) >= 3                # filled regions, boundary lines, points
+    offsets = ax.collections[-1].get_offsets()
+    np.testing.assert_array_equal(np.asarray(offsets), X)
+    assert ax.get_xticks().size == 0
+    lo, hi = ax.get_xlim()
+    assert lo == pytest.approx(X[:, 0].min() - 0.5) and hi == pytest.approx(X[:, 0].max() + 0.5)
+
+
+def test_decision_boundary_rejects_points_not_in_the_plane():
+    with pytest.raises(ValueError, match=r"X must have shape \(N, 2\) .*got shape \(4, 3\)"):
+        plotting.decision_boundary(fixed_model(), np.zeros((4, 3)), np.zeros(4, dtype=int))
+
+
+def test_decision_grid_has_one_panel_per_model():
+    X, y = points()
+    models = [[fixed_model() for _ in range(4)] for _ in range(3)]
+    notes = [[f"{i}{j}" for j in range(4)] for i in range(3)]
+    fig = plotting.decision_grid(models, X, y, row_labels=["a", "b", "c"],
+                                 col_labels=["p", "q", "r", "s"], notes=notes, resolution=20)
+    assert len(fig.axes) == 12
+    assert [ax.get_title() for ax in fig.axes[:4]] == ["p", "q", "r", "s"]
+    assert [fig.axes[i].get_ylabel() for i in (0, 4, 8)] == ["a", "b", "c"]
+    assert fig.axes[5].texts[0].get_text() == "11"
+    with pytest.raises(ValueError, match="expected 3 row_labels and 4 col_labels, got 2 and 4"):
+        plotting.decision_grid(models, X, y, row_labels=["a", "b"], col_labels="pqrs")
+
+
+def test_convergence_curves_one_line_per_run():
+    histories = {"a": {"train_loss": [1.0, 0.5, 0.2]}, "b": {"train_loss": [1.0, 0.9, 0.8]}}
+    ax = plotting.convergence_curves(histories)
+    assert [line.get_label() for line in ax.lines] == ["a", "b"]
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [1, 2, 3])
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "epoch"
+    with pytest.raises(ValueError, match=r"metric must be one of \['train_loss'\], got 'x'"):
+        plotting.convergence_curves(histories, metric="x")
+
+
+def test_layer_outputs_follow_the_modules():
+    mytorch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
+    X, _ = points(5)
+    outputs = plotting.layer_outputs(model, X)
+    assert [o.shape for o in outputs] == [(5, 2), (5, 4), (5, 4), (5, 2)]
+    np.testing.assert_allclose(outputs[2], np.tanh(outputs[1]))
+    np.testing.assert_allclose(outputs[-1], model(X))
+
+
+def test_warped_grid_draws_the_image_of_each_grid_line():
+    ax = plotting.warped_grid(lambda p: 2 * p, xlim=(0, 1), ylim=(0, 1), n_lines=3,
+                              resolution=5)
+    assert len(ax.lines) == 6
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), 0)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), np.linspace(0, 2, 5))
+    with pytest.raises(ValueError, match=r"transform must map \(N, 2\) to \(N, 2\), got "
+                                         r"output of shape \(30, 3\)"):
+        plotting.warped_grid(lambda p: np.zeros((len(p), 3)), n_lines=3, resolution=5)
+
+
+def test_scatter_colours_by_class():
+    X, y = points()
+    ax = plotting.scatter_classes(X, y, n_classes=3)
+    assert len(ax.collections) == 1
+    with pytest.raises(ValueError, match=r"n_classes must be in \[1, 10\], got 11"):
+        plotting.scatter_classes(X, y, n_classes=11)
