@@ -264,3 +264,20 @@ def warped_grid(transform, ax=None, *, xlim=(-2.5, 2.5), ylim=(-2.5, 2.5), n_lin
     for image in images.reshape(len(lines), resolution, 2):
         ax.plot(image[:, 0], image[:, 1], color=color, linewidth=linewidth, zorder=0)
     return ax
+
+
+def plot_paths(ax, f, paths, xlim, ylim, levels, minimum):
+    """Contours of `f` and the paths of several optimizers on them.
+
+    `paths` maps a label to an array of points (steps + 1, 2), as
+    `mytorch.testfunctions.run_optimizer` returns; the first path is drawn
+    on top, a dot marks where each ended and a star the `minimum`.
+    """
+    xx, yy = np.meshgrid(np.linspace(*xlim, 300), np.linspace(*ylim, 300))
+    ax.contour(xx, yy, f(np.stack([xx, yy])), levels=levels, colors="0.75", linewidths=0.6)
+    for k, (label, path) in enumerate(paths.items()):
+        line, = ax.plot(path[:, 0], path[:, 1], ".-", lw=1, ms=3, label=label, zorder=3 - k)
+        ax.plot(*path[-1], "o", color=line.get_color(), ms=5, zorder=4)
+    ax.plot(*minimum, "k*", ms=9)
+    ax.set(xlim=xlim, ylim=ylim, xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
+    ax.grid(False)

@@ -134,3 +134,19 @@ def test_scatter_colours_by_class():
     assert len(ax.collections) == 1
     with pytest.raises(ValueError, match=r"n_classes must be in \[1, 10\], got 11"):
         plotting.scatter_classes(X, y, n_classes=11)
+
+
+def test_plot_paths_draws_contours_paths_ends_and_the_minimum():
+    from mytorch import optim, testfunctions as tf
+
+    paths = {"SGD": tf.run_optimizer(optim.SGD, tf.bowl_grad, [-4.0, 1.5], 10, lr=0.04),
+             "Adam": tf.run_optimizer(optim.Adam, tf.bowl_grad, [-4.0, 1.5], 10, lr=0.1)}
+    fig, ax = plt.subplots()
+    plotting.plot_paths(ax, tf.bowl, paths, (-4.5, 1.5), (-1.8, 1.8), np.geomspace(0.02, 30, 5), (0, 0))
+    assert ax.collections, "no contours"
+    labelled = [line for line in ax.lines if not line.get_label().startswith("_")]
+    assert [line.get_label() for line in labelled] == ["SGD", "Adam"]
+    np.testing.assert_array_equal(labelled[0].get_xydata(), paths["SGD"])
+    assert len(ax.lines) == 2 * len(paths) + 1          # path and end dot each, one star
+    assert ax.get_xlim() == (-4.5, 1.5)
+    plt.close(fig)
