@@ -1,5 +1,6 @@
 """Argument checks shared by the package: each error names who complained,
 the argument, what was expected and what came."""
+import math
 import numbers
 
 import numpy as np
@@ -43,11 +44,12 @@ def check_same_dtype(who: str, x: np.ndarray, dtype: np.dtype) -> None:
         )
 
 
-def check_positive_int(who: str, name: str, value) -> None:
+def check_int(who: str, name: str, value, minimum: int = 1) -> None:
+    """Raise unless `value` is an int >= `minimum` (positive, by default)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{who}({name}) must be an int, got {type(value).__name__}")
-    if value <= 0:
-        raise ValueError(f"{who}({name}) must be positive, got {value}")
+        raise TypeError(f"{who}({name}) must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{who}({name}) must be >= {minimum}, got {value}")
 
 
 def check_fraction(who: str, name: str, value) -> None:
@@ -59,7 +61,8 @@ def check_fraction(who: str, name: str, value) -> None:
 
 
 def check_non_negative(who: str, name: str, value) -> None:
+    """Raise unless `value` is a finite real number >= 0 (a NaN learning rate is refused too)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{who}({name}) must be a number, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{who}({name}) must be >= 0, got {value}")
+        raise TypeError(f"{who}({name}) must be a number, got {type(value).__name__} {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{who}({name}) must be a finite number >= 0, got {value}")

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mytorch._validation import check_int, check_non_negative
+
 __all__ = [
     "DATASETS",
     "Dataset",
@@ -83,22 +85,6 @@ class Dataset:
                 f"n_train={len(self.y_train)}, n_test={len(self.y_test)})")
 
 
-def _check_int(name: str, value, minimum: int, caller: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{caller}: {name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{caller}: {name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_nonnegative(name: str, value, caller: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{caller}: {name} must be a number, got {type(value).__name__} {value!r}")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{caller}: {name} must be a finite number >= 0, got {value}")
-    return float(value)
-
-
 def split_and_standardize(X, y, *, name: str, test_size: float = TEST_SIZE,
                           random_state: int = 0, n_classes: int | None = None) -> Dataset:
     """Split ``(X, y)`` into train and test sets per class and standardise.
@@ -123,13 +109,13 @@ def split_and_standardize(X, y, *, name: str, test_size: float = TEST_SIZE,
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
     if X.ndim != 2:
-        raise ValueError(f"{caller}: X must have shape (N, F), got shape {X.shape}")
+        raise ValueError(f"{caller}(X) must have shape (N, F), got shape {X.shape}")
     if y.shape != (X.shape[0],):
-        raise ValueError(f"{caller}: y must have shape ({X.shape[0]},) to match X, got shape {y.shape}")
+        raise ValueError(f"{caller}(y) must have shape ({X.shape[0]},) to match X, got shape {y.shape}")
     if not np.issubdtype(y.dtype, np.integer):
-        raise TypeError(f"{caller}: y must hold integer labels, got dtype {y.dtype}")
+        raise TypeError(f"{caller}(y) must hold integer labels, got dtype {y.dtype}")
     if not 0 < test_size < 1:
-        raise ValueError(f"{caller}: test_size must be in (0, 1), got {test_size}")
+        raise ValueError(f"{caller}(test_size) must be in (0, 1), got {test_size}")
     if n_classes is None:
         n_classes = int(y.max()) + 1
     rng = np.random.default_rng(random_state)
@@ -139,7 +125,7 @@ def split_and_standardize(X, y, *, name: str, test_size: float = TEST_SIZE,
         n_test = int(round(test_size * len(members)))
         test[rng.permutation(members)[:n_test]] = True
     if test.all() or not test.any():
-        raise ValueError(f"{caller}: test_size={test_size} leaves an empty train or test set "
+        raise ValueError(f"{caller}(test_size={test_size}) leaves an empty train or test set "
                          f"for {len(y)} samples")
     # Shuffle within each set so that the classes are interleaved.
     train_idx = rng.permutation(np.flatnonzero(~test))
@@ -180,12 +166,12 @@ def make_spiral(n_samples: int = N_SAMPLES, n_arms: int = 3, noise: float = 0.05
     y : ndarray of shape (n_samples,), int64, the arm index
     """
     caller = "make_spiral"
-    n_arms = _check_int("n_arms", n_arms, 2, caller)
-    n_samples = _check_int("n_samples", n_samples, n_arms, caller)
-    noise = _check_nonnegative("noise", noise, caller)
-    turns = _check_nonnegative("turns", turns, caller)
+    check_int(caller, "n_arms", n_arms, 2)
+    check_int(caller, "n_samples", n_samples, n_arms)
+    check_non_negative(caller, "noise", noise)
+    check_non_negative(caller, "turns", turns)
     if turns == 0:
-        raise ValueError(f"{caller}: turns must be > 0, got {turns}")
+        raise ValueError(f"{caller}(turns) must be > 0, got {turns}")
     rng = np.random.default_rng(random_state)
     y = np.arange(n_samples) % n_arms
     t = rng.uniform(0.05, 1.0, size=n_samples)
@@ -201,8 +187,8 @@ def moons(n_samples: int = N_SAMPLES, noise: float = 0.1, random_state: int = 0,
     """Two interleaving half circles (scikit-learn's ``make_moons``), 2 classes."""
     from sklearn.datasets import make_moons
 
-    n_samples = _check_int("n_samples", n_samples, 4, "moons")
-    noise = _check_nonnegative("noise", noise, "moons")
+    check_int("moons", "n_samples", n_samples, 4)
+    check_non_negative("moons", "noise", noise)
     X, y = make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
     return split_and_standardize(X, y, name="moons", test_size=test_size,
                                  random_state=random_state, n_classes=2)
@@ -221,10 +207,10 @@ def circles(n_samples: int = N_SAMPLES, noise: float = 0.08, factor: float = 0.5
     """A small circle inside a large one (scikit-learn's ``make_circles``), 2 classes."""
     from sklearn.datasets import make_circles
 
-    n_samples = _check_int("n_samples", n_samples, 4, "circles")
-    noise = _check_nonnegative("noise", noise, "circles")
+    check_int("circles", "n_samples", n_samples, 4)
+    check_non_negative("circles", "noise", noise)
     if not 0 < factor < 1:
-        raise ValueError(f"circles: factor must be in (0, 1), got {factor}")
+        raise ValueError(f"circles(factor) must be in (0, 1), got {factor}")
     X, y = make_circles(n_samples=n_samples, noise=noise, factor=factor,
                         random_state=random_state)
     return split_and_standardize(X, y, name="circles", test_size=test_size,
@@ -245,8 +231,8 @@ def blobs(n_samples: int = N_SAMPLES, cluster_std: float = 1.0, random_state: in
     """
     from sklearn.datasets import make_blobs
 
-    n_samples = _check_int("n_samples", n_samples, 4, "blobs")
-    cluster_std = _check_nonnegative("cluster_std", cluster_std, "blobs")
+    check_int("blobs", "n_samples", n_samples, 4)
+    check_non_negative("blobs", "cluster_std", cluster_std)
     X, y = make_blobs(n_samples=n_samples, centers=np.array(BLOB_CENTERS),
                       cluster_std=cluster_std, random_state=random_state)
     return split_and_standardize(X, y, name="blobs", test_size=test_size,
@@ -280,5 +266,5 @@ def load(name: str, **kwargs) -> Dataset:
     points, split and standardisation.
     """
     if not isinstance(name, str) or name not in DATASETS:
-        raise ValueError(f"load: name must be one of {sorted(DATASETS)}, got {name!r}")
+        raise ValueError(f"load(name) must be one of {sorted(DATASETS)}, got {name!r}")
     return DATASETS[name](**kwargs)

@@ -34,6 +34,7 @@ from threadpoolctl import threadpool_limits
 
 import mytorch
 from mytorch import nn, optim
+from mytorch._validation import check_int
 from mytorch.datasets import Dataset, load
 
 __all__ = [
@@ -202,9 +203,8 @@ def run_experiment(dataset="moons", optimizer="adam", activation="relu", *,
         Override :data:`OPTIMIZER_DEFAULTS` (``lr``, ``momentum``, ``betas`` ...).
     """
     data = dataset if isinstance(dataset, Dataset) else load(dataset)
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    check_int("run_experiment", "epochs", epochs)
+    check_int("run_experiment", "batch_size", batch_size)
     mytorch.manual_seed(seed)
     model = build_mlp(data.X_train.shape[1], hidden, data.n_classes, activation)
     criterion = nn.CrossEntropyLoss()

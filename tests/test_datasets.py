@@ -101,18 +101,18 @@ def test_spiral_noise_widens_the_arms():
 
 @pytest.mark.parametrize("name", ["spirals", "MOONS", "", None, 3])
 def test_unknown_name(name):
-    with pytest.raises(ValueError, match=r"load: name must be one of \['blobs', 'circles', "
+    with pytest.raises(ValueError, match=r"load\(name\) must be one of \['blobs', 'circles', "
                                          r"'moons', 'noisy_moons', 'spiral'\], got"):
         load(name)
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"n_arms": 1}, ValueError, r"make_spiral: n_arms must be >= 2, got 1"),
-    ({"n_arms": 2.5}, TypeError, r"make_spiral: n_arms must be an int, got float 2.5"),
-    ({"n_samples": 2}, ValueError, r"make_spiral: n_samples must be >= 3, got 2"),
-    ({"noise": -0.1}, ValueError, r"make_spiral: noise must be a finite number >= 0, got -0.1"),
-    ({"noise": "a"}, TypeError, r"make_spiral: noise must be a number, got str 'a'"),
-    ({"turns": 0}, ValueError, r"make_spiral: turns must be > 0, got 0.0"),
+    ({"n_arms": 1}, ValueError, r"make_spiral\(n_arms\) must be >= 2, got 1"),
+    ({"n_arms": 2.5}, TypeError, r"make_spiral\(n_arms\) must be an int, got float 2.5"),
+    ({"n_samples": 2}, ValueError, r"make_spiral\(n_samples\) must be >= 3, got 2"),
+    ({"noise": -0.1}, ValueError, r"make_spiral\(noise\) must be a finite number >= 0, got -0.1"),
+    ({"noise": "a"}, TypeError, r"make_spiral\(noise\) must be a number, got str 'a'"),
+    ({"turns": 0}, ValueError, r"make_spiral\(turns\) must be > 0, got 0$"),
 ])
 def test_spiral_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
@@ -120,10 +120,10 @@ def test_spiral_bad_arguments(kwargs, error, message):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: load("moons", noise=-1), r"moons: noise must be a finite number >= 0, got -1"),
-    (lambda: load("circles", factor=1.5), r"circles: factor must be in \(0, 1\), got 1.5"),
-    (lambda: load("blobs", n_samples=True), r"blobs: n_samples must be an int, got bool True"),
-    (lambda: load("spiral", test_size=1.0), r"split_and_standardize: test_size must be in "
+    (lambda: load("moons", noise=-1), r"moons\(noise\) must be a finite number >= 0, got -1"),
+    (lambda: load("circles", factor=1.5), r"circles\(factor\) must be in \(0, 1\), got 1.5"),
+    (lambda: load("blobs", n_samples=True), r"blobs\(n_samples\) must be an int, got bool True"),
+    (lambda: load("spiral", test_size=1.0), r"split_and_standardize\(test_size\) must be in "
                                             r"\(0, 1\), got 1.0"),
 ])
 def test_generator_bad_arguments(call, message):
@@ -133,11 +133,11 @@ def test_generator_bad_arguments(call, message):
 
 def test_split_bad_arguments():
     X, y = make_spiral(n_samples=30)
-    with pytest.raises(ValueError, match=r"X must have shape \(N, F\), got shape \(30,\)"):
+    with pytest.raises(ValueError, match=r"split_and_standardize\(X\) must have shape \(N, F\), got shape \(30,\)"):
         split_and_standardize(X[:, 0], y, name="x")
-    with pytest.raises(ValueError, match=r"y must have shape \(30,\) to match X, got shape \(29,\)"):
+    with pytest.raises(ValueError, match=r"split_and_standardize\(y\) must have shape \(30,\) to match X, got shape \(29,\)"):
         split_and_standardize(X, y[:-1], name="x")
-    with pytest.raises(TypeError, match=r"y must hold integer labels, got dtype float64"):
+    with pytest.raises(TypeError, match=r"split_and_standardize\(y\) must hold integer labels, got dtype float64"):
         split_and_standardize(X, y.astype(float), name="x")
-    with pytest.raises(ValueError, match=r"test_size=0.01 leaves an empty train or test set"):
+    with pytest.raises(ValueError, match=r"split_and_standardize\(test_size=0.01\) leaves an empty train or test set"):
         split_and_standardize(X, y, name="x", test_size=0.01)

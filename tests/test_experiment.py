@@ -106,14 +106,18 @@ def test_a_linear_model_cannot_learn_the_circles():
     assert result.test_accuracy < 0.7
 
 
+def test_a_batch_size_that_is_not_an_int_is_a_type_error():
+    with pytest.raises(TypeError, match=r"run_experiment\(batch_size\) must be an int, got float 2.5"):
+        run_experiment("moons", "sgd", "relu", epochs=1, batch_size=2.5)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"optimizer": "adagrad"}, r"optimizer must be one of \['sgd', 'rmsprop', 'adam'\], "
                                r"got 'adagrad'"),
     ({"activation": "softplus"}, r"activation must be one of \['relu', 'gelu', 'sigmoid', "
                                  r"'tanh'\], got 'softplus'"),
-    ({"dataset": "spirals"}, r"load: name must be one of"),
-    ({"epochs": 0}, r"epochs must be a positive int, got 0"),
-    ({"batch_size": 2.5}, r"batch_size must be a positive int, got 2.5"),
+    ({"dataset": "spirals"}, r"load\(name\) must be one of"),
+    ({"epochs": 0}, r"run_experiment\(epochs\) must be >= 1, got 0"),
     ({"hidden": (8, 0)}, r"hidden widths must be positive ints, got \(8, 0\)"),
     ({"betas": (0.9, 0.99)}, r"unknown hyperparameters \['betas'\] for optimizer 'sgd': "
                              r"expected some of \['lr', 'momentum', 'nesterov', 'weight_decay'\]"),

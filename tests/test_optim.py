@@ -1,5 +1,6 @@
 """Optimizers: one update by hand, multi-step trajectories, state dicts, errors."""
 import copy
+import re
 import tracemalloc
 
 import numpy as np
@@ -606,3 +607,16 @@ def test_step_allocates_no_model_sized_array(cls, kwargs, dtype):
     assert allocated < data.nbytes // 10, f"{cls.__name__}.step allocated {allocated} bytes; the model has {data.nbytes}"
     assert opt.data is data and all(a is b for a, b in zip(opt._scratch_arrays, scratch))
     assert all(a.dtype == dtype for a in opt._scratch_arrays) and opt.data.dtype == dtype
+
+
+@pytest.mark.parametrize("cls, name", [
+    (optim.SGD, "lr"), (optim.SGD, "weight_decay"),
+    (optim.Adam, "lr"), (optim.Adam, "eps"), (optim.Adam, "weight_decay"),
+    (optim.RMSprop, "lr"), (optim.RMSprop, "eps"), (optim.RMSprop, "weight_decay"),
+])
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_hyperparameters_are_refused(cls, name, value):
+    kwargs = {"lr": 0.1, name: value}
+    with pytest.raises(ValueError) as excinfo:
+        cls(make_params(), **kwargs)
+    assert_message(excinfo, rf"{cls.__name__}\({name}\)", r"finite", re.escape(str(value)))

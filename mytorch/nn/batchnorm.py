@@ -1,7 +1,7 @@
 """Batch normalisation over the batch dimension of (N, C) inputs."""
 import numpy as np
 
-from mytorch._validation import check_batch, check_fraction, check_positive_int, resolve_dtype
+from mytorch._validation import check_batch, check_fraction, check_int, resolve_dtype
 from mytorch.nn.module import Module, Parameter, backward_before_forward, check_grad_output
 
 
@@ -41,7 +41,7 @@ class BatchNorm1d(Module):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, dtype=None):
         super().__init__()
-        check_positive_int("BatchNorm1d", "num_features", num_features)
+        check_int("BatchNorm1d", "num_features", num_features)
         if not eps > 0:
             raise ValueError(f"BatchNorm1d(eps) must be > 0, got {eps}")
         check_fraction("BatchNorm1d", "momentum", momentum)

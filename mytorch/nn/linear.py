@@ -2,7 +2,7 @@
 import numpy as np
 
 from mytorch.nn import init as nn_init
-from mytorch._validation import check_batch, check_positive_int, resolve_dtype
+from mytorch._validation import check_batch, check_int, resolve_dtype
 from mytorch.nn.module import Module, Parameter, backward_before_forward, check_grad_output
 
 
@@ -31,8 +31,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, init="he", dtype=None):
         super().__init__()
-        check_positive_int("Linear", "in_features", in_features)
-        check_positive_int("Linear", "out_features", out_features)
+        check_int("Linear", "in_features", in_features)
+        check_int("Linear", "out_features", out_features)
         if init not in ("he", "xavier"):
             raise ValueError(f"Linear(init) must be one of 'he', 'xavier', got {init!r}")
         dtype = resolve_dtype(dtype)
