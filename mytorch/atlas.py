@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from mytorch import datasets
+from mytorch._validation import check_int
 from mytorch.experiment import (ACTIVATIONS, BATCH_SIZE, EPOCHS, HIDDEN, OPTIMIZER_DEFAULTS,
                                 OPTIMIZERS, ExperimentResult, run_experiment)
 
@@ -92,12 +93,6 @@ def _load(name: str, random_state: int = 0) -> datasets.Dataset:
     return datasets.load(name, random_state=random_state)
 
 
-def _check_jobs(n_jobs) -> int:
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
-        raise ValueError(f"n_jobs must be a positive int, got {n_jobs!r}")
-    return n_jobs
-
-
 def _map(function, tasks, *, n_jobs: int, desc: str, progress: bool) -> list:
     """``[function(*task) for task in tasks]``, on ``n_jobs`` processes, with a progress bar.
 
@@ -146,7 +141,7 @@ def run_atlas(dataset_names=tuple(datasets.DATASETS), optimizers=tuple(OPTIMIZER
     dataset_names = _names("dataset_names", dataset_names, datasets.DATASETS)
     optimizers = _names("optimizers", optimizers, OPTIMIZERS)
     activations = _names("activations", activations, ACTIVATIONS)
-    n_jobs = _check_jobs(n_jobs)
+    check_int("run_atlas", "n_jobs", n_jobs)
     configs = [(d, o, a) for d in dataset_names for o in optimizers for a in activations]
     results = _map(_atlas_task, [(d, random_state, o, a, kwargs) for d, o, a in configs],
                    n_jobs=n_jobs, desc="atlas", progress=progress)
@@ -223,7 +218,8 @@ def sweep_learning_rates(grid=None, schedules=SCHEDULES, draws=SWEEP_DRAWS,
               {"batch_size": batch_size, "epochs": epochs, "seed": seed, **kwargs})
              for batch_size, epochs in schedules for o, lrs in grid.items() for lr in lrs
              for d in dataset_names for random_state, seed in draws for a in activations]
-    rows = _map(_sweep_task, tasks, n_jobs=_check_jobs(n_jobs), desc="sweep",
+    check_int("sweep_learning_rates", "n_jobs", n_jobs)
+    rows = _map(_sweep_task, tasks, n_jobs=n_jobs, desc="sweep",
                 progress=progress)
     return pd.DataFrame(rows, columns=SWEEP_COLUMNS)
 
@@ -352,7 +348,7 @@ def run_baseline(dataset_names=tuple(datasets.DATASETS), *, random_state: int = 
         cross-entropy on the whole training set after training, as in the atlas.
     """
     dataset_names = _names("dataset_names", dataset_names, datasets.DATASETS)
-    n_jobs = _check_jobs(n_jobs)
+    check_int("run_baseline", "n_jobs", n_jobs)
     configs = [(d, o, a) for d in dataset_names for o in SKLEARN_SOLVERS
                for a in SKLEARN_ACTIVATIONS]
     rows = _map(_baseline_task, [(d, random_state, o, a, kwargs) for d, o, a in configs],
@@ -486,7 +482,8 @@ def write_figures(results, out, *, dpi: int = 80, n_jobs: int = 1,
         subset = {k: r for k, r in results.items() if k[0] == dataset}
         for prefix in ("grid", "curves"):
             tasks.append((prefix, subset, dataset, out / f"{prefix}_{dataset}.png", dpi))
-    return _map(_figure_task, tasks, n_jobs=_check_jobs(n_jobs), desc="figures",
+    check_int("write_figures", "n_jobs", n_jobs)
+    return _map(_figure_task, tasks, n_jobs=n_jobs, desc="figures",
                 progress=progress)
 
 

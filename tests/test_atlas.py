@@ -189,7 +189,7 @@ def test_the_stored_sweep_can_be_reproduced():
     (lambda: atlas.run_atlas(optimizers=[], progress=False),
      r"optimizers must name at least one of"),
     (lambda: atlas.run_atlas(["moons"], n_jobs=0, progress=False),
-     r"n_jobs must be a positive int, got 0"),
+     r"run_atlas\(n_jobs\) must be >= 1, got 0"),
     (lambda: atlas.sweep_learning_rates({"lbfgs": (1,)}, progress=False),
      r"grid must be a subset of \['sgd', 'rmsprop', 'adam'\], got 'lbfgs'"),
     (lambda: atlas.sweep_learning_rates(schedules=[], progress=False),
