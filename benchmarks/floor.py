@@ -4,6 +4,8 @@ An MLP 2 -> H -> H -> C with ReLU or Tanh, cross-entropy and Adam, written
 as a reader who wants speed would write it without a framework: every
 buffer allocated once, every operation in place or into `out=`.
 """
+import math
+
 import numpy as np
 
 
@@ -91,23 +93,22 @@ class FloorMLP:
         self._activation_backward(self.a1, g_a1)
         np.matmul(g_a1.T, x, out=gW1)
         np.sum(g_a1, axis=0, out=gb1)
-        # Adam
+        # Adam, in the form mytorch evaluates it: bias corrections on scalars
         self.t += 1
         b1_, b2_ = self.beta1, self.beta2
-        bias1, bias2 = 1 - b1_**self.t, 1 - b2_**self.t
-        step_size, inv_sqrt_bias2 = self.lr / bias1, 1 / np.sqrt(bias2)
+        root_bias2 = math.sqrt(1 - b2_**self.t)
+        alpha_t, eps_t = self.lr * root_bias2 / (1 - b1_**self.t), self.eps * root_bias2
         m, v, tmp, g = self.m, self.v, self.tmp, self.flat_grad
         m *= b1_
-        np.multiply(g, 1 - b1_, out=tmp)
+        np.multiply(1 - b1_, g, out=tmp)
         m += tmp
         v *= b2_
-        np.multiply(g, g, out=tmp)
-        tmp *= 1 - b2_
+        np.multiply(1 - b2_, g, out=tmp)
+        tmp *= g
         v += tmp
         np.sqrt(v, out=tmp)
-        tmp *= inv_sqrt_bias2
-        tmp += self.eps
+        tmp += eps_t
         np.divide(m, tmp, out=tmp)
-        tmp *= step_size
+        tmp *= alpha_t
         self.flat -= tmp
         return loss

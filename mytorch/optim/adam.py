@@ -1,4 +1,6 @@
 """Adam: bias-corrected moment estimates of the gradient."""
+import math
+
 import numpy as np
 
 from mytorch._validation import check_fraction, check_non_negative
@@ -20,6 +22,11 @@ class Adam(Optimizer):
 
     $m_0 = v_0 = 0$; dividing by $1 - \beta^t$ removes the bias towards 0
     that this start gives the averages (derived in the chapter "Adam").
+    The last line is evaluated in the equivalent form
+    $p \leftarrow p - \alpha_t\, m_t / (\sqrt{v_t} + \hat\epsilon_t)$ with
+    $\alpha_t = \eta \sqrt{1 - \beta_2^t} / (1 - \beta_1^t)$ and
+    $\hat\epsilon_t = \epsilon \sqrt{1 - \beta_2^t}$: the corrections are
+    applied to scalars, and one array division is left instead of three.
     State: `step`, `exp_avg` ($m$), `exp_avg_sq` ($v$).
 
     Parameters
@@ -47,7 +54,7 @@ class Adam(Optimizer):
         lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         # Intermediate results go into scratch arrays made once (out=, or in place): new
         # model-sized arrays at every step would cost more than the arithmetic.
-        g_wd, tmp, m_hat, v_hat, update = self._scratch(5)
+        g_wd, tmp = self._scratch(2)
         g = self.grad
         if wd:  # g + wd * p, written into g_wd: the gradients are left alone
             g = np.add(g, np.multiply(wd, self.data, out=g_wd), out=g_wd)
@@ -64,7 +71,8 @@ class Adam(Optimizer):
         v *= beta2
         v += np.multiply(np.multiply(1 - beta2, g, out=tmp), g, out=tmp)  # (1 - beta2) * g * g
         self._flush_subnormals(t, m, v)
-        m_hat = np.divide(m, 1 - beta1**t, out=m_hat)
-        v_hat = np.divide(v, 1 - beta2**t, out=v_hat)
-        denom = np.add(np.sqrt(v_hat, out=tmp), eps, out=tmp)  # sqrt(v_hat) + eps
-        self.data -= np.divide(np.multiply(lr, m_hat, out=update), denom, out=update)  # lr * m_hat / denom
+        # lr * m_hat / (sqrt(v_hat) + eps), with the bias corrections moved onto scalars
+        root_bias2 = math.sqrt(1 - beta2**t)
+        alpha_t, eps_t = lr * root_bias2 / (1 - beta1**t), eps * root_bias2
+        denom = np.add(np.sqrt(v, out=tmp), eps_t, out=tmp)  # sqrt(v) + eps_t
+        self.data -= np.multiply(alpha_t, np.divide(m, denom, out=tmp), out=tmp)  # alpha_t * m / denom
