@@ -75,7 +75,11 @@ class Tanh(Module):
         if self._y is None:
             raise backward_before_forward(self)
         check_grad_output(self, grad_output, self._y.shape)
-        return grad_output * (1 - self._y * self._y)
+        # G * (1 - y*y), computed in one new array rather than three
+        grad_input = np.multiply(self._y, self._y)
+        np.subtract(1, grad_input, out=grad_input)
+        grad_input *= grad_output
+        return grad_input
 
 
 class GELU(Module):

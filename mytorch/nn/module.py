@@ -53,6 +53,8 @@ class Parameter:
 
 def check_grad_output(module: "Module", grad_output, expected_shape: tuple) -> None:
     """Raise unless `grad_output` matches the shape of the last output."""
+    if isinstance(grad_output, np.ndarray) and grad_output.dtype.kind == "f" and grad_output.shape == expected_shape:
+        return  # the usual case, in one test; the checks below say what is wrong otherwise
     who = f"{type(module).__name__}.backward"
     check_array(who, grad_output, "grad_output")
     if grad_output.shape != expected_shape:
