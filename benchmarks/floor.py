@@ -112,3 +112,21 @@ class FloorMLP:
         tmp *= alpha_t
         self.flat -= tmp
         return loss
+
+    def products(self, x):
+        """Only the eight matrix products of `step`, into the same buffers.
+
+        Every implementation of this training step computes them, so their
+        time bounds how fast any of them can be. Call `step` once first, so
+        that the activations hold real values.
+        """
+        W1, _, W2, _, W3, _ = self.params
+        gW1, _, gW2, _, gW3, _ = self.grads
+        np.matmul(x, W1.T, out=self.z1)
+        np.matmul(self.a1, W2.T, out=self.z2)
+        np.matmul(self.a2, W3.T, out=self.z3)
+        np.matmul(self.z3.T, self.a2, out=gW3)
+        np.matmul(self.z3, W3, out=self.g_a)
+        np.matmul(self.g_a.T, self.a1, out=gW2)
+        np.matmul(self.g_a, W2, out=self.z2)
+        np.matmul(self.z2.T, x, out=gW1)

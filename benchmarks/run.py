@@ -5,8 +5,9 @@ Usage: python benchmarks/run.py [--quick] [--atlas] [--repeats R]
 For an MLP 2 -> H -> H -> C with cross-entropy and Adam, each
 configuration is timed for mytorch (a Sequential of the package's modules
 and its Adam, as a reader writes it), the floor (benchmarks/floor.py) and
-scikit-learn's MLPClassifier (same architecture, batch size, learning rate
-and number of steps). Implementations are interleaved within each
+scikit-learn's MLPClassifier (same architecture, batch size, learning rate,
+number of steps and dtype), and, as a bound for any implementation, the
+step's eight matrix products alone. Implementations are interleaved within each
 repetition and the medians compared, so the printed ratios are measured
 side by side in one run; absolute times on a shared machine are not
 comparable across runs. BLAS runs on one thread (threadpoolctl), the
@@ -87,6 +88,18 @@ class FloorRunner:
         return loss
 
 
+class ProductsRunner(FloorRunner):
+    """The floor's matrix products alone: a lower bound for any implementation of the step."""
+
+    def __init__(self, width, activation, dtype, batch_size, x, y, first_batch):
+        super().__init__(width, activation, dtype, batch_size)
+        self.mlp.step(x[first_batch], y[first_batch])
+
+    def run(self, x, y, index_batches):
+        for idx in index_batches:
+            self.mlp.products(x[idx])
+
+
 class SklearnRunner:
     """MLPClassifier trained for whole epochs; timed per step like the others."""
 
@@ -136,6 +149,7 @@ def bench_config(width, activation, dtype, batch_size, repeats, with_sklearn):
         "floor": FloorRunner(width, activation, dtype, batch_size),
     }
     if with_sklearn:
+        runners["products"] = ProductsRunner(width, activation, dtype, batch_size, x, y, index_batches[0])
         runners["sklearn"] = SklearnRunner(width, activation, batch_size, steps)
     times = {name: [] for name in runners}
     for name, runner in runners.items():  # warm-up
@@ -186,7 +200,7 @@ def machine_description():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=11)
     parser.add_argument("--atlas", action="store_true", help="also time `python -m mytorch.atlas`")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else args.repeats
@@ -202,17 +216,25 @@ def main(argv=None):
                         if args.quick and batch_size == 256:
                             continue
                         check_same_math(width, activation, dtype, batch_size)
-                        t = bench_config(width, activation, dtype, batch_size, repeats, with_sklearn=dtype == np.float64)
+                        t = bench_config(width, activation, dtype, batch_size, repeats, with_sklearn=True)
                         rows.append((np.dtype(dtype).name, activation, width, batch_size, t))
-        header = f"{'dtype':8} {'act':5} {'width':>5} {'batch':>5} {'mytorch us':>11} {'floor us':>9} {'mytorch/floor':>13} {'sklearn/mytorch':>15}"
+        header = (f"{'dtype':8} {'act':5} {'width':>5} {'batch':>5} {'mytorch us':>11} {'floor us':>9} "
+                  f"{'mytorch/floor':>13} {'sklearn/mytorch':>15} {'sklearn/floor':>13} {'sklearn/products':>16}")
         print(header)
         print("-" * len(header))
         for dtype, activation, width, batch_size, t in rows:
-            sk = f"{t['sklearn'] / t['mytorch']:15.2f}" if "sklearn" in t else f"{'':15}"
-            print(f"{dtype:8} {activation:5} {width:5d} {batch_size:5d} {t['mytorch'] * 1e6:11.1f} {t['floor'] * 1e6:9.1f} {t['mytorch'] / t['floor']:13.2f} {sk}")
+            print(f"{dtype:8} {activation:5} {width:5d} {batch_size:5d} {t['mytorch'] * 1e6:11.1f} {t['floor'] * 1e6:9.1f} "
+                  f"{t['mytorch'] / t['floor']:13.2f} {t['sklearn'] / t['mytorch']:15.2f} {t['sklearn'] / t['floor']:13.2f} "
+                  f"{t['sklearn'] / t['products']:16.2f}")
+        print("(products: the step's eight matrix products alone, which any implementation computes)")
         for dtype in ("float64", "float32"):
             ratios = [t["mytorch"] / t["floor"] for d, _, _, _, t in rows if d == dtype]
             print(f"\n{dtype}: mytorch/floor geometric mean {geometric_mean(ratios):.2f}, max {max(ratios):.2f}")
+        for width in (64, 256):
+            ts = [t for _, _, w, b, t in rows if w == width and b in (32, 256)]
+            print(f"width {width}, batch 32 and 256: sklearn/mytorch min {min(t['sklearn'] / t['mytorch'] for t in ts):.2f}, "
+                  f"sklearn/floor min {min(t['sklearn'] / t['floor'] for t in ts):.2f}, "
+                  f"sklearn/products min {min(t['sklearn'] / t['products'] for t in ts):.2f}")
         by_key = {(d, a, w, b): t["mytorch"] for d, a, w, b, t in rows}
         speedups = [by_key[("float64", a, w, b)] / by_key[("float32", a, w, b)] for (d, a, w, b) in by_key if d == "float64" and w >= 256]
         print(f"float32 speed-up over float64 at width >= 256: min {min(speedups):.2f}, geometric mean {geometric_mean(speedups):.2f}")
