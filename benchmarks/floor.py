@@ -106,6 +106,9 @@ class FloorMLP:
         np.multiply(1 - b2_, g, out=tmp)
         tmp *= g
         v += tmp
+        if self.t % 64 == 0:  # as mytorch: moving averages that decayed below the smallest normal become 0
+            for average in (m, v):
+                np.copyto(average, 0, where=np.abs(average) < np.finfo(average.dtype).tiny)
         np.sqrt(v, out=tmp)
         tmp += eps_t
         np.divide(m, tmp, out=tmp)
