@@ -53,7 +53,7 @@ class Adam(Optimizer):
         group = self.param_groups[0]
         lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         # Intermediate results go into scratch arrays made once (out=, or in place): new
-        # model-sized arrays at every step would cost more than the arithmetic.
+        # model-sized arrays at every step would add a large part of the arithmetic's time.
         g_wd, tmp = self._scratch(2)
         g = self.grad
         if wd:  # g + wd * p, written into g_wd: the gradients are left alone

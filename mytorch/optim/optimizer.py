@@ -69,7 +69,8 @@ class Optimizer:
         Written as NumPy expressions, an update makes a new array the size of
         the model for every operation, at every step; beyond a few tens of
         thousands of parameters, getting that memory (fresh pages from the
-        operating system) costs more than the arithmetic done in it. So `step`
+        operating system) adds a large part of the time of the arithmetic done
+        in it. So `step`
         writes its intermediate results into these arrays instead, with `out=`
         or in place. They carry nothing from one step to the next and are not
         part of the state.

@@ -45,7 +45,7 @@ class RMSprop(Optimizer):
         group = self.param_groups[0]
         lr, alpha, eps, mu, wd = (group[k] for k in ("lr", "alpha", "eps", "momentum", "weight_decay"))
         # Intermediate results go into scratch arrays made once (out=, or in place): new
-        # model-sized arrays at every step would cost more than the arithmetic.
+        # model-sized arrays at every step would add a large part of the arithmetic's time.
         g_wd, tmp, u = self._scratch(3)
         g = self.grad
         if wd:  # g + wd * p, written into g_wd: the gradients are left alone

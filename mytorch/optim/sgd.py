@@ -46,7 +46,7 @@ class SGD(Optimizer):
         group = self.param_groups[0]
         lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
         # Intermediate results go into scratch arrays made once (out=, or in place): new
-        # model-sized arrays at every step would cost more than the arithmetic.
+        # model-sized arrays at every step would add a large part of the arithmetic's time.
         g_wd, update = self._scratch(2)
         g = self.grad
         if wd:  # g + wd * p, written into g_wd: the gradients are left alone
