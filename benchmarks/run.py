@@ -26,6 +26,7 @@ from statistics import geometric_mean, median
 
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
+from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mytorch  # noqa: E402
@@ -207,17 +208,15 @@ def main(argv=None):
     print(machine_description())
     print("BLAS threads: 1. Times are medians of interleaved repetitions; ratios are what to compare.\n")
 
+    configs = [(dtype, activation, width, batch_size)
+               for dtype in (np.float64, np.float32) for activation in ("relu", "tanh")
+               for width in (64, 256) for batch_size in ((32, 1000) if args.quick else (32, 256, 1000))]
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
-        for dtype in (np.float64, np.float32):
-            for activation in ("relu", "tanh"):
-                for width in (64, 256):
-                    for batch_size in (32, 256, 1000):
-                        if args.quick and batch_size == 256:
-                            continue
-                        check_same_math(width, activation, dtype, batch_size)
-                        t = bench_config(width, activation, dtype, batch_size, repeats, with_sklearn=True)
-                        rows.append((np.dtype(dtype).name, activation, width, batch_size, t))
+        for dtype, activation, width, batch_size in tqdm(configs, desc="bench", unit="config"):
+            check_same_math(width, activation, dtype, batch_size)
+            t = bench_config(width, activation, dtype, batch_size, repeats, with_sklearn=True)
+            rows.append((np.dtype(dtype).name, activation, width, batch_size, t))
         header = (f"{'dtype':8} {'act':5} {'width':>5} {'batch':>5} {'mytorch us':>11} {'floor us':>9} "
                   f"{'mytorch/floor':>13} {'sklearn/mytorch':>15} {'sklearn/floor':>13} {'sklearn/products':>16}")
         print(header)
