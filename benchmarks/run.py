@@ -1,6 +1,6 @@
 """Training-step speed: mytorch against the hand-written floor and scikit-learn.
 
-Usage: python benchmarks/run.py [--quick] [--atlas] [--repeats R]
+Usage: python benchmarks/run.py [--quick] [--atlas] [--repeats R] [--overhead]
 
 For an MLP 2 -> H -> H -> C with cross-entropy and Adam, each
 configuration is timed for mytorch (a Sequential of the package's modules
@@ -16,6 +16,7 @@ stable setting on a 2-core machine.
 import argparse
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -198,15 +199,50 @@ def machine_description():
     return f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, NumPy {np.__version__}, BLAS {', '.join(blas) or 'unknown'}"
 
 
+def page_faults_per_step(runner, x, y, index_batches):
+    """Minor page faults per step: fresh pages of memory the operating system had to supply."""
+    runner.run(x, y, index_batches[:10])
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    runner.run(x, y, index_batches)
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / len(index_batches)
+
+
+def overheads(repeats):
+    """What separates mytorch from the floor: a fixed cost per step, and fresh memory."""
+    t = bench_config(4, "relu", np.float64, 4, repeats, with_sklearn=False)
+    print(f"fixed cost of a step (width 4, batch 4, float64, where the arithmetic is negligible): "
+          f"mytorch {t['mytorch'] * 1e6:.1f} us, floor {t['floor'] * 1e6:.1f} us, "
+          f"difference {(t['mytorch'] - t['floor']) * 1e6:.1f} us")
+    print("\nminor page faults per step, tanh, width w, batch b (mytorch / floor; the allocator adapts to what\n"
+          "the process allocated before, so the counts depend on the order of the runs):")
+    for dtype in (np.float64, np.float32):
+        cells = []
+        for width in (64, 256):
+            for batch_size in (32, 256, 1000):
+                n = max(N_SAMPLES, batch_size)
+                x, y = make_data(dtype, n)
+                index_batches = batches(batch_size, 100, n)
+                faults = [page_faults_per_step(runner, x, y, index_batches) for runner in
+                          (MytorchRunner(width, "tanh", dtype), FloorRunner(width, "tanh", dtype, batch_size))]
+                cells.append(f"w{width}/b{batch_size}: {faults[0]:.0f} / {faults[1]:.0f}")
+        print(f"  {np.dtype(dtype).name}: " + ", ".join(cells))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
     parser.add_argument("--repeats", type=int, default=11)
     parser.add_argument("--atlas", action="store_true", help="also time `python -m mytorch.atlas`")
+    parser.add_argument("--overhead", action="store_true",
+                        help="instead of the table: mytorch's fixed cost per step, and page faults per step")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else args.repeats
     print(machine_description())
     print("BLAS threads: 1. Times are medians of interleaved repetitions; ratios are what to compare.\n")
+    if args.overhead:
+        with threadpool_limits(limits=1, user_api="blas"):
+            overheads(repeats)
+        return
 
     configs = [(dtype, activation, width, batch_size)
                for dtype in (np.float64, np.float32) for activation in ("relu", "tanh")
