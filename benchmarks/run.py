@@ -138,33 +138,46 @@ def check_same_math(width, activation, dtype, batch_size):
 def time_per_step(runner, x, y, index_batches):
     start = time.perf_counter()
     runner.run(x, y, index_batches)
-    return (time.perf_counter() - start) / len(index_batches)
+    return (time.perf_counter() - start) / getattr(runner, "steps", len(index_batches))
+
+
+def interleaved(runs, repeats):
+    """Median seconds per step of each ``name: (runner, x, y, index_batches)``, taking turns in every repetition."""
+    for runner, x, y, index_batches in runs.values():  # warm-up
+        runner.run(x, y, index_batches[:5])
+    times = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            times[name].append(time_per_step(*run))
+    return {name: median(t) for name, t in times.items()}
+
+
+def steps_for(width, batch_size):
+    return max(20, min(300, int(3e8 / (batch_size * width * width * 6 + 2e5 * 50))))
 
 
 def bench_config(width, activation, dtype, batch_size, repeats, with_sklearn):
     n = max(N_SAMPLES, batch_size)
     x, y = make_data(dtype, n)
-    steps = max(20, min(300, int(3e8 / (batch_size * width * width * 6 + 2e5 * 50))))
-    index_batches = batches(batch_size, steps, n)
+    index_batches = batches(batch_size, steps_for(width, batch_size), n)
     runners = {
         "mytorch": MytorchRunner(width, activation, dtype),
         "floor": FloorRunner(width, activation, dtype, batch_size),
     }
     if with_sklearn:
         runners["products"] = ProductsRunner(width, activation, dtype, batch_size, x, y, index_batches[0])
-        runners["sklearn"] = SklearnRunner(width, activation, batch_size, steps)
-    times = {name: [] for name in runners}
-    for name, runner in runners.items():  # warm-up
-        runner.run(x, y, index_batches[:5])
-    for _ in range(repeats):
-        for name, runner in runners.items():
-            if name == "sklearn":
-                start = time.perf_counter()
-                runner.run(x, y, None)
-                times[name].append((time.perf_counter() - start) / runner.steps)
-            else:
-                times[name].append(time_per_step(runner, x, y, index_batches))
-    return {name: median(t) for name, t in times.items()}
+        runners["sklearn"] = SklearnRunner(width, activation, batch_size, len(index_batches))
+    return interleaved({name: (runner, x, y, index_batches) for name, runner in runners.items()}, repeats)
+
+
+def float32_speedup(width, activation, batch_size, repeats):
+    """mytorch's float64 step time over its float32 one, the two taking turns."""
+    n = max(N_SAMPLES, batch_size)
+    index_batches = batches(batch_size, steps_for(width, batch_size), n)
+    runs = {np.dtype(dtype).name: (MytorchRunner(width, activation, dtype), *make_data(dtype, n), index_batches)
+            for dtype in (np.float64, np.float32)}
+    t = interleaved(runs, repeats)
+    return t["float64"] / t["float32"]
 
 
 def matmul_peak(dtype, n=2048, repeats=5):
@@ -270,9 +283,9 @@ def main(argv=None):
             print(f"width {width}, batch 32 and 256: sklearn/mytorch min {min(t['sklearn'] / t['mytorch'] for t in ts):.2f}, "
                   f"sklearn/floor min {min(t['sklearn'] / t['floor'] for t in ts):.2f}, "
                   f"sklearn/products min {min(t['sklearn'] / t['products'] for t in ts):.2f}")
-        by_key = {(d, a, w, b): t["mytorch"] for d, a, w, b, t in rows}
-        speedups = [by_key[("float64", a, w, b)] / by_key[("float32", a, w, b)] for (d, a, w, b) in by_key if d == "float64" and w >= 256]
-        print(f"float32 speed-up over float64 at width >= 256: min {min(speedups):.2f}, geometric mean {geometric_mean(speedups):.2f}")
+        shapes = dict.fromkeys((activation, width, batch_size) for _, activation, width, batch_size in configs if width >= 256)
+        speedups = [float32_speedup(width, activation, batch_size, repeats) for activation, width, batch_size in shapes]
+        print(f"mytorch float32 speed-up over float64 at width >= 256 (timed in turns): min {min(speedups):.2f}, geometric mean {geometric_mean(speedups):.2f}")
 
         peak = matmul_peak(np.float32)
         t = bench_config(1024, "relu", np.float32, 1024, max(3, repeats // 2), with_sklearn=False)
