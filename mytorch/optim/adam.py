@@ -52,12 +52,8 @@ class Adam(Optimizer):
         self._check_views()
         group = self.param_groups[0]
         lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        # Intermediate results go into scratch arrays made once (out=, or in place): new
-        # model-sized arrays at every step would add a large part of the arithmetic's time.
-        g_wd, tmp = self._scratch(2)
-        g = self.grad
-        if wd:  # g + wd * p, written into g_wd: the gradients are left alone
-            g = np.add(g, np.multiply(wd, self.data, out=g_wd), out=g_wd)
+        g_wd, tmp = self._scratch(2)  # written in place, never reallocated
+        g = self._grad_with_weight_decay(wd, out=g_wd)  # g + wd * p
         state = self.state
         if not state:
             state["step"] = 0

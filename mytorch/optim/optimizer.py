@@ -79,6 +79,17 @@ class Optimizer:
             self._scratch_arrays.append(np.empty_like(self.data))
         return self._scratch_arrays[:count]
 
+    def _grad_with_weight_decay(self, weight_decay, out: np.ndarray) -> np.ndarray:
+        """The gradient of the loss plus L2 weight decay, $g + \\lambda\\theta$.
+
+        Written into `out` (a scratch array) when `weight_decay` is not 0; the
+        gradients themselves are never changed. Without weight decay this is
+        `self.grad` itself.
+        """
+        if not weight_decay:
+            return self.grad
+        return np.add(self.grad, np.multiply(weight_decay, self.data, out=out), out=out)
+
     def _check_views(self) -> None:
         """Raise if a parameter's arrays are no longer views of the flat arrays."""
         for index, p in enumerate(self.params):

@@ -44,12 +44,8 @@ class RMSprop(Optimizer):
         self._check_views()
         group = self.param_groups[0]
         lr, alpha, eps, mu, wd = (group[k] for k in ("lr", "alpha", "eps", "momentum", "weight_decay"))
-        # Intermediate results go into scratch arrays made once (out=, or in place): new
-        # model-sized arrays at every step would add a large part of the arithmetic's time.
-        g_wd, tmp, u = self._scratch(3)
-        g = self.grad
-        if wd:  # g + wd * p, written into g_wd: the gradients are left alone
-            g = np.add(g, np.multiply(wd, self.data, out=g_wd), out=g_wd)
+        g_wd, tmp, u = self._scratch(3)  # written in place, never reallocated
+        g = self._grad_with_weight_decay(wd, out=g_wd)  # g + wd * p
         state = self.state
         if not state:
             state["step"] = 0

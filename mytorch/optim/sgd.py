@@ -45,12 +45,8 @@ class SGD(Optimizer):
         self._check_views()
         group = self.param_groups[0]
         lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
-        # Intermediate results go into scratch arrays made once (out=, or in place): new
-        # model-sized arrays at every step would add a large part of the arithmetic's time.
-        g_wd, update = self._scratch(2)
-        g = self.grad
-        if wd:  # g + wd * p, written into g_wd: the gradients are left alone
-            g = np.add(g, np.multiply(wd, self.data, out=g_wd), out=g_wd)
+        g_wd, update = self._scratch(2)  # written in place, never reallocated
+        g = self._grad_with_weight_decay(wd, out=g_wd)  # g + wd * p
         if mu:
             state = self.state
             if state:
