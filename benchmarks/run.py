@@ -125,14 +125,12 @@ class SklearnRunner:
 
 def check_same_math(width, activation, dtype, batch_size):
     """mytorch and the floor must compute the same numbers before their times mean anything."""
-    x, y = make_data(dtype)
-    index_batches = batches(batch_size, 20)
+    x, y, index_batches = workload(dtype, batch_size, 20)
     a, b = MytorchRunner(width, activation, dtype), FloorRunner(width, activation, dtype, batch_size)
     a.run(x, y, index_batches)
     b.run(x, y, index_batches)
-    rtol = 1e-9 if dtype == np.float64 else 1e-3
-    for p, q in zip(a.model.parameters(), b.mlp.params):
-        np.testing.assert_allclose(p.data, q, rtol=rtol, atol=rtol * 1e-2)
+    for p, q in zip(a.model.parameters(), b.mlp.params):  # the same operations in the same order
+        np.testing.assert_array_equal(p.data, q)
 
 
 def time_per_step(runner, x, y, index_batches):
@@ -152,14 +150,18 @@ def interleaved(runs, repeats):
     return {name: median(t) for name, t in times.items()}
 
 
+def workload(dtype, batch_size, steps):
+    """The data and the minibatch index sequence of one configuration (full batches cover all samples)."""
+    n = max(N_SAMPLES, batch_size)
+    return (*make_data(dtype, n), batches(batch_size, steps, n))
+
+
 def steps_for(width, batch_size):
     return max(20, min(300, int(3e8 / (batch_size * width * width * 6 + 2e5 * 50))))
 
 
 def bench_config(width, activation, dtype, batch_size, repeats, with_sklearn):
-    n = max(N_SAMPLES, batch_size)
-    x, y = make_data(dtype, n)
-    index_batches = batches(batch_size, steps_for(width, batch_size), n)
+    x, y, index_batches = workload(dtype, batch_size, steps_for(width, batch_size))
     runners = {
         "mytorch": MytorchRunner(width, activation, dtype),
         "floor": FloorRunner(width, activation, dtype, batch_size),
@@ -172,9 +174,8 @@ def bench_config(width, activation, dtype, batch_size, repeats, with_sklearn):
 
 def float32_speedup(width, activation, batch_size, repeats):
     """mytorch's float64 step time over its float32 one, the two taking turns."""
-    n = max(N_SAMPLES, batch_size)
-    index_batches = batches(batch_size, steps_for(width, batch_size), n)
-    runs = {np.dtype(dtype).name: (MytorchRunner(width, activation, dtype), *make_data(dtype, n), index_batches)
+    runs = {np.dtype(dtype).name: (MytorchRunner(width, activation, dtype),
+                                   *workload(dtype, batch_size, steps_for(width, batch_size)))
             for dtype in (np.float64, np.float32)}
     t = interleaved(runs, repeats)
     return t["float64"] / t["float32"]
@@ -232,9 +233,7 @@ def overheads(repeats):
         cells = []
         for width in (64, 256):
             for batch_size in (32, 256, 1000):
-                n = max(N_SAMPLES, batch_size)
-                x, y = make_data(dtype, n)
-                index_batches = batches(batch_size, 100, n)
+                x, y, index_batches = workload(dtype, batch_size, 100)
                 faults = [page_faults_per_step(runner, x, y, index_batches) for runner in
                           (MytorchRunner(width, "tanh", dtype), FloorRunner(width, "tanh", dtype, batch_size))]
                 cells.append(f"w{width}/b{batch_size}: {faults[0]:.0f} / {faults[1]:.0f}")
