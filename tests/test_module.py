@@ -437,13 +437,32 @@ def test_parameter_repr_shows_shape_and_dtype():
     assert "(2, 3)" in text and "float32" in text and "0x" not in text
 
 
-def test_forgetting_super_init_is_a_clear_error():
-    class Broken(nn.Module):
+def test_a_module_without_super_init_works_like_any_other():
+    class NoInit(nn.Module):
         def __init__(self):
             self.fc = nn.Linear(2, 2)
+            self.register_buffer("offset", np.zeros(2))
 
-    with pytest.raises(RuntimeError, match=r"super\(\)\.__init__\(\)"):
-        Broken()
+    module = NoInit()
+    assert [name for name, _ in module.named_parameters()] == ["fc.weight", "fc.bias"]
+    assert list(module.state_dict()) == ["offset", "fc.weight", "fc.bias"]  # its own state first, as in PyTorch
+    assert module.eval() is module and not module.training and not module.fc.training
+    assert module.train().training
+
+
+def test_buffers_registered_on_one_module_are_not_on_another():
+    Net()
+    assert list(Net().state_dict()).count("offset") == 1
+    assert list(nn.Linear(2, 2).named_buffers()) == []
+
+
+def test_parameters_follow_the_order_attributes_were_first_assigned():
+    net = Net()
+    net.fc = nn.Linear(3, 4)  # a new layer in the old place
+    net.extra = nn.Parameter(np.zeros(1))
+    assert [name for name, _ in net.named_parameters()] == ["scale", "extra", "fc.weight", "fc.bias",
+                                                           "body.1.weight", "body.1.bias"]  # own ones first
+    assert [name for name, _ in net.named_children()] == ["fc", "body"]
 
 
 def test_base_module_has_no_computation():

@@ -10,7 +10,8 @@ class Sequential(Module):
     chain rule as a sequence of vector-Jacobian products.
 
     Supports `len`, indexing (an int gives a module, a slice a Sequential)
-    and iteration. Submodules are named `'0'`, `'1'`, ...
+    and iteration. Its children are the modules it was given, kept in a
+    tuple and named by their positions, `'0'`, `'1'`, ...
     """
 
     def __init__(self, *modules):
@@ -18,26 +19,29 @@ class Sequential(Module):
         for index, module in enumerate(modules):
             if not isinstance(module, Module):
                 raise TypeError(f"Sequential expects Modules, got {type(module).__name__} at position {index}")
-            setattr(self, str(index), module)
+        self._sequence = modules  # a tuple, in order
+
+    def named_children(self):
+        for index, module in enumerate(self._sequence):
+            yield str(index), module
 
     def forward(self, x):
-        for module in self._modules.values():
+        for module in self._sequence:
             x = module(x)
         return x
 
     def backward(self, grad_output):
-        for module in reversed(self._modules.values()):
+        for module in reversed(self._sequence):
             grad_output = module.backward(grad_output)
         return grad_output
 
     def __len__(self):
-        return len(self._modules)
+        return len(self._sequence)
 
     def __iter__(self):
-        return iter(self._modules.values())
+        return iter(self._sequence)
 
     def __getitem__(self, index):
-        modules = list(self._modules.values())
         if isinstance(index, slice):
-            return Sequential(*modules[index])
-        return modules[index]
+            return Sequential(*self._sequence[index])
+        return self._sequence[index]

@@ -72,42 +72,33 @@ def backward_before_forward(module: "Module") -> RuntimeError:
 class Module:
     """Base class of every layer, activation, loss and container.
 
-    Assigning a `Parameter` or a `Module` to an attribute registers it, so
-    `named_parameters()` finds it under the attribute's name (`weight`,
-    `0.bias`, ...). Buffers (state that is saved but not trained, such as
-    BatchNorm's running statistics) are registered with `register_buffer`.
+    A module's parameters are its attributes that hold a `Parameter`, its
+    submodules the attributes that hold a `Module`, in the order in which
+    the attributes were first assigned: `named_parameters()` finds them by
+    looking, under the attribute's name (`weight`, `0.bias`, ...). Everything
+    else (hyperparameters, what `forward` caches) is an ordinary attribute.
+    Buffers (state that is saved but not trained, such as BatchNorm's running
+    statistics) are arrays that `register_buffer` names.
 
-    Subclasses call `super().__init__()` first, then define `forward` and
-    `backward`, and optionally `extra_repr`.
+    Subclasses define `forward` and `backward`, and optionally `extra_repr`.
+    The base class needs no per-module set-up, so calling `super().__init__()`
+    (which PyTorch requires) is allowed but not needed.
     """
 
-    def __init__(self):
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
-        object.__setattr__(self, "_modules", OrderedDict())
-        object.__setattr__(self, "training", True)
-
-    def __setattr__(self, name, value):
-        parameters = self.__dict__.get("_parameters")
-        if parameters is None:
-            raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
-        if isinstance(value, Parameter):
-            self._modules.pop(name, None)
-            parameters[name] = value
-        elif isinstance(value, Module):
-            parameters.pop(name, None)
-            self._modules[name] = value
-        elif name in parameters or name in self._modules:
-            parameters.pop(name, None)
-            self._modules.pop(name, None)
-        elif name in self._buffers:
-            self._buffers[name] = value
-        object.__setattr__(self, name, value)
+    #: True in training mode, False in evaluation mode; `train` and `eval` set it.
+    training = True
+    #: The names `register_buffer` was given, in order.
+    _buffer_names = ()
 
     def register_buffer(self, name: str, array: np.ndarray) -> None:
-        """Register `array` as state that `state_dict` saves and `to` casts."""
-        self._buffers[name] = array
-        object.__setattr__(self, name, array)
+        """Store `array` as the attribute `name`, state that `state_dict` saves and `to` casts."""
+        if name not in self._buffer_names:
+            self._buffer_names += (name,)  # a new tuple, the module's own
+        setattr(self, name, array)
+
+    def _attributes(self, kind: type) -> list:
+        """`(name, value)` for the attributes holding a `kind`, in the order they were first assigned."""
+        return [(name, value) for name, value in vars(self).items() if isinstance(value, kind)]
 
     # -- computation ------------------------------------------------------
     def forward(self, *inputs):
@@ -121,7 +112,7 @@ class Module:
 
     # -- traversal --------------------------------------------------------
     def named_children(self) -> Iterator[tuple]:
-        yield from self._modules.items()
+        yield from self._attributes(Module)
 
     def children(self) -> Iterator["Module"]:
         for _, module in self.named_children():
@@ -129,7 +120,7 @@ class Module:
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple]:
         yield prefix, self
-        for name, module in self._modules.items():
+        for name, module in self.named_children():
             yield from module.named_modules(f"{prefix}.{name}" if prefix else name)
 
     def modules(self) -> Iterator["Module"]:
@@ -140,7 +131,7 @@ class Module:
         """Yield `(name, Parameter)` pairs, each parameter once."""
         seen = set()
         for prefix, module in self.named_modules():
-            for name, param in module._parameters.items():
+            for name, param in module._attributes(Parameter):
                 if id(param) not in seen:
                     seen.add(id(param))
                     yield (f"{prefix}.{name}" if prefix else name), param
@@ -151,8 +142,8 @@ class Module:
 
     def named_buffers(self) -> Iterator[tuple]:
         for prefix, module in self.named_modules():
-            for name, buffer in module._buffers.items():
-                yield (f"{prefix}.{name}" if prefix else name), buffer
+            for name in module._buffer_names:
+                yield (f"{prefix}.{name}" if prefix else name), getattr(module, name)
 
     def buffers(self) -> Iterator[np.ndarray]:
         for _, buffer in self.named_buffers():
@@ -164,7 +155,7 @@ class Module:
         if not isinstance(mode, bool):
             raise TypeError(f"train(mode) expects a bool, got {type(mode).__name__}")
         for module in self.modules():
-            object.__setattr__(module, "training", mode)
+            module.training = mode
         return self
 
     def eval(self) -> "Module":
@@ -180,10 +171,10 @@ class Module:
         """Parameters' data and buffers, module by module, as PyTorch orders them."""
         for prefix, module in self.named_modules():
             dot = f"{prefix}." if prefix else ""
-            for name, param in module._parameters.items():
+            for name, param in module._attributes(Parameter):
                 yield dot + name, param.data
-            for name, buffer in module._buffers.items():
-                yield dot + name, buffer
+            for name in module._buffer_names:
+                yield dot + name, getattr(module, name)
 
     def state_dict(self) -> "OrderedDict[str, np.ndarray]":
         """Copies of every parameter and buffer, keyed by dotted name."""
@@ -224,11 +215,11 @@ class Module:
         """
         dtype = resolve_dtype(dtype)
         for module in self.modules():
-            for param in module._parameters.values():
+            for _, param in module._attributes(Parameter):
                 param.data = param.data.astype(dtype, copy=False)
                 param.grad = param.grad.astype(dtype, copy=False)
-            for name, buffer in list(module._buffers.items()):
-                module.register_buffer(name, buffer.astype(dtype, copy=False))
+            for name in module._buffer_names:
+                setattr(module, name, getattr(module, name).astype(dtype, copy=False))
         return self
 
     # -- printing -------------------------------------------------------------
@@ -236,7 +227,7 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self._modules.items()]
+        lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self.named_children()]
         head = f"{type(self).__name__}({self.extra_repr()}"
         if not lines:
             return head + ")"
