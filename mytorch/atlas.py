@@ -19,7 +19,10 @@ writes
 
 With ``--sweep`` it runs :func:`sweep_learning_rates` instead and writes
 ``sweep.csv`` (the table stored as :data:`SWEEP_FILE`), the procedure that
-chose the batch size, the epochs and the learning rates.
+chose the batch size, the epochs and the learning rates. With ``--compare``
+it runs :func:`compare_with_baseline` and writes ``comparison.csv`` (the
+table stored as :data:`COMPARISON_FILE`): both libraries on eight other
+draws of the tasks.
 
 Every experiment is seeded: two runs write the same numbers, except the
 ``seconds`` column. The chapter calls the same functions
@@ -47,6 +50,9 @@ from mytorch.experiment import (ACTIVATIONS, BATCH_SIZE, EPOCHS, HIDDEN, OPTIMIZ
 
 __all__ = [
     "COLUMNS",
+    "COMPARISON_COLUMNS",
+    "COMPARISON_DRAWS",
+    "COMPARISON_FILE",
     "LR_GRID",
     "SCHEDULES",
     "SKLEARN_ACTIVATIONS",
@@ -56,6 +62,8 @@ __all__ = [
     "SWEEP_FILE",
     "atlas_table",
     "choose_settings",
+    "compare_with_baseline",
+    "load_comparison",
     "load_sweep",
     "main",
     "plot_convergence",
@@ -91,6 +99,13 @@ def _names(argument: str, values, choices) -> list[str]:
 def _load(name: str, random_state: int = 0) -> datasets.Dataset:
     # Each worker process loads a dataset once, not once per experiment.
     return datasets.load(name, random_state=random_state)
+
+
+def _pairs(argument: str, values) -> list[tuple]:
+    pairs = [tuple(value) for value in values]
+    if not pairs or any(len(pair) != 2 for pair in pairs):
+        raise ValueError(f"{argument} must be a non-empty list of pairs, got {pairs!r}")
+    return pairs
 
 
 def _map(function, tasks, *, n_jobs: int, desc: str, progress: bool) -> list:
@@ -165,6 +180,15 @@ SWEEP_DRAWS = ((1, 1), (2, 2), (3, 3))
 #: The sweep's table as :func:`sweep_learning_rates` returns it, stored with
 #: the package (``python -m mytorch.atlas --sweep --out DIR`` recomputes it).
 SWEEP_FILE = Path(__file__).with_name("atlas_sweep.csv")
+#: The draws on which :func:`compare_with_baseline` compares the two libraries, as
+#: ``(random_state, seed)``: neither the atlas's nor the sweep's, so fresh.
+COMPARISON_DRAWS = tuple((r, r) for r in range(4, 12))
+#: Its table, stored with the package (``python -m mytorch.atlas --compare --out DIR``
+#: recomputes it).
+COMPARISON_FILE = Path(__file__).with_name("atlas_comparison.csv")
+#: The columns of :func:`compare_with_baseline`'s table.
+COMPARISON_COLUMNS = ["dataset", "random_state", "seed", "optimizer", "activation",
+                      "mytorch", "sklearn"]
 #: The columns of :func:`sweep_learning_rates`'s table.
 SWEEP_COLUMNS = ["batch_size", "epochs", "optimizer", "lr", "dataset", "random_state", "seed",
                  "activation", "test_accuracy"]
@@ -209,11 +233,8 @@ def sweep_learning_rates(grid=None, schedules=SCHEDULES, draws=SWEEP_DRAWS,
     _names("grid", list(grid), OPTIMIZERS)
     dataset_names = _names("dataset_names", dataset_names, datasets.DATASETS)
     activations = _names("activations", activations, ACTIVATIONS)
-    schedules = [tuple(schedule) for schedule in schedules]
-    draws = [tuple(draw) for draw in draws]
-    for argument, pairs in (("schedules", schedules), ("draws", draws)):
-        if not pairs or any(len(pair) != 2 for pair in pairs):
-            raise ValueError(f"{argument} must be a non-empty list of pairs, got {pairs!r}")
+    schedules = _pairs("schedules", schedules)
+    draws = _pairs("draws", draws)
     tasks = [(d, random_state, o, a, lr,
               {"batch_size": batch_size, "epochs": epochs, "seed": seed, **kwargs})
              for batch_size, epochs in schedules for o, lrs in grid.items() for lr in lrs
@@ -356,6 +377,50 @@ def run_baseline(dataset_names=tuple(datasets.DATASETS), *, random_state: int = 
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def _comparison_task(name, random_state, seed, optimizer, activation, kwargs) -> dict:
+    kwargs = dict(kwargs, seed=seed)
+    ours = _atlas_task(name, random_state, optimizer, activation, kwargs)
+    theirs = _baseline_task(name, random_state, optimizer, activation, kwargs)
+    return {"dataset": name, "random_state": random_state, "seed": seed, "optimizer": optimizer,
+            "activation": activation, "mytorch": ours.test_accuracy,
+            "sklearn": theirs["test_accuracy"]}
+
+
+def compare_with_baseline(draws=COMPARISON_DRAWS, dataset_names=tuple(datasets.DATASETS), *,
+                          progress: bool = True, n_jobs: int = 1, **kwargs) -> pd.DataFrame:
+    """Test accuracy of mytorch and of scikit-learn on the shared configurations, draw by draw.
+
+    For every draw ``(random_state, seed)`` (as in :func:`sweep_learning_rates`)
+    and dataset, the configurations both libraries have
+    (``SKLEARN_SOLVERS x SKLEARN_ACTIVATIONS``) are trained by
+    :func:`~mytorch.experiment.run_experiment` and by :func:`sklearn_mlp`
+    with the same settings and seed. The default draws, 4 to 11, are neither
+    the atlas's nor the sweep's, so nothing was chosen on them. ``kwargs`` go
+    to both; ``n_jobs`` and ``progress`` as in :func:`run_atlas`. The full
+    comparison is 240 configurations, each trained by both libraries (about
+    a minute on two processes); its table is stored in
+    :data:`COMPARISON_FILE` (:func:`load_comparison`).
+
+    Returns
+    -------
+    DataFrame
+        The :data:`COMPARISON_COLUMNS`, one row per (draw, dataset, optimizer,
+        activation), the two test accuracies side by side.
+    """
+    draws = _pairs("draws", draws)
+    dataset_names = _names("dataset_names", dataset_names, datasets.DATASETS)
+    check_int("compare_with_baseline", "n_jobs", n_jobs)
+    tasks = [(d, random_state, seed, o, a, kwargs) for random_state, seed in draws
+             for d in dataset_names for o in SKLEARN_SOLVERS for a in SKLEARN_ACTIVATIONS]
+    rows = _map(_comparison_task, tasks, n_jobs=n_jobs, desc="comparison", progress=progress)
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def load_comparison(path=COMPARISON_FILE) -> pd.DataFrame:
+    """The stored table of :func:`compare_with_baseline` (default arguments)."""
+    return pd.read_csv(path)
+
+
 def _display(name: str) -> str:
     if name in OPTIMIZERS:
         return OPTIMIZERS[name][1]
@@ -488,12 +553,13 @@ def write_figures(results, out, *, dpi: int = 80, n_jobs: int = 1,
 
 
 def main(argv=None) -> int:
-    """Command-line entry point: ``python -m mytorch.atlas --out DIR [--sweep]``."""
+    """Command-line entry point: ``python -m mytorch.atlas --out DIR [--sweep | --compare]``."""
     parser = argparse.ArgumentParser(
         prog="python -m mytorch.atlas",
         description="Run the benchmark atlas (datasets x optimizers x activations), "
                     "the scikit-learn baseline, and write CSVs and figures; or, with "
-                    "--sweep, the sweep that chose the atlas's settings.")
+                    "--sweep, the sweep that chose the atlas's settings; or, with --compare, "
+                    "both libraries on other draws of the tasks.")
     parser.add_argument("--out", required=True, type=Path, help="output directory")
     parser.add_argument("--datasets", nargs="+", default=list(datasets.DATASETS),
                         choices=list(datasets.DATASETS), metavar="NAME",
@@ -509,9 +575,14 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="worker processes (default: up to 2; the numbers do not "
                              "depend on it)")
-    parser.add_argument("--sweep", action="store_true",
+    instead = parser.add_mutually_exclusive_group()
+    instead.add_argument("--sweep", action="store_true",
                         help="instead of the atlas, run the learning-rate sweep on the "
                              "validation draws and write sweep.csv (2160 runs in full)")
+    instead.add_argument("--compare", action="store_true",
+                        help="instead of the atlas, compare mytorch with scikit-learn on the "
+                             "fresh draws 4 to 11 and write comparison.csv (240 runs of each "
+                             "library in full)")
     parser.add_argument("--no-baseline", action="store_true", help="skip scikit-learn")
     parser.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -534,6 +605,19 @@ def main(argv=None) -> int:
               f"{args.out / 'sweep.csv'}; chosen: batch_size={settings['batch_size']}, "
               f"epochs={settings['epochs']}, "
               + ", ".join(f"{o} lr={lr:g}" for o, lr in settings["lr"].items()),
+              file=sys.stderr)
+        return 0
+
+    if args.compare:
+        comparison = compare_with_baseline(COMPARISON_DRAWS, args.datasets, progress=progress,
+                                           n_jobs=args.jobs, epochs=args.epochs)
+        comparison.to_csv(args.out / "comparison.csv", index=False)
+        means = comparison.groupby("dataset", sort=False)[["mytorch", "sklearn"]].mean()
+        print(f"{len(comparison)} configurations of each library in "
+              f"{time.perf_counter() - start:.1f} s; wrote {args.out / 'comparison.csv'}; "
+              "mean test accuracy, mytorch / scikit-learn: "
+              + ", ".join(f"{name} {row.mytorch:.3f} / {row.sklearn:.3f}"
+                          for name, row in means.iterrows()),
               file=sys.stderr)
         return 0
 

@@ -182,6 +182,47 @@ def test_the_stored_sweep_can_be_reproduced():
     assert again.test_accuracy.iloc[0] == row.test_accuracy
 
 
+def test_compare_with_baseline_pairs_both_libraries_run_by_run():
+    table = atlas.compare_with_baseline([(4, 5)], ["circles"], progress=False, epochs=2)
+    assert list(table.columns) == atlas.COMPARISON_COLUMNS and len(table) == 6
+    assert set(zip(table.optimizer, table.activation)) == {
+        (o, a) for o in atlas.SKLEARN_SOLVERS for a in atlas.SKLEARN_ACTIVATIONS}
+    row = table[(table.optimizer == "adam") & (table.activation == "tanh")].iloc[0]
+    assert (row.random_state, row.seed) == (4, 5)
+    ours = run_experiment(load("circles", random_state=4), "adam", "tanh", seed=5, epochs=2)
+    theirs = atlas.run_baseline(["circles"], random_state=4, seed=5, epochs=2, progress=False)
+    assert row.mytorch == ours.test_accuracy
+    assert row.sklearn == theirs[(theirs.optimizer == "adam")
+                                 & (theirs.activation == "tanh")].test_accuracy.iloc[0]
+
+
+def test_the_stored_comparison_covers_fresh_draws_and_can_be_reproduced():
+    table = atlas.load_comparison()
+    assert list(table.columns) == atlas.COMPARISON_COLUMNS
+    assert len(table) == (len(atlas.COMPARISON_DRAWS) * len(datasets.DATASETS)
+                          * len(atlas.SKLEARN_SOLVERS) * len(atlas.SKLEARN_ACTIVATIONS))
+    used = {0} | {r for r, _ in atlas.SWEEP_DRAWS}  # the atlas's draw and the sweep's
+    assert set(table.random_state) == {r for r, _ in atlas.COMPARISON_DRAWS}
+    assert not set(table.random_state) & used
+    draw = table[(table.random_state == 7) & (table.dataset == "spiral")]
+    again = atlas.compare_with_baseline([(7, 7)], ["spiral"], progress=False)
+    pd.testing.assert_frame_equal(again, draw.reset_index(drop=True))
+
+
+def test_command_line_comparison_writes_the_table(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(atlas, "COMPARISON_DRAWS", ((4, 4),))
+    code = atlas.main(["--out", str(tmp_path), "--compare", "--datasets", "moons",
+                       "--epochs", "2", "--quiet"])
+    assert code == 0
+    table = pd.read_csv(tmp_path / "comparison.csv")
+    assert list(table.columns) == atlas.COMPARISON_COLUMNS and len(table) == 6
+    assert not list(tmp_path.glob("atlas.csv"))
+    assert "6 configurations of each library in" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        atlas.main(["--out", str(tmp_path), "--compare", "--sweep"])
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda: atlas.run_atlas(["spirals"], progress=False),
      r"dataset_names must be a subset of \['moons', 'circles', 'blobs', 'noisy_moons', "
@@ -196,6 +237,12 @@ def test_the_stored_sweep_can_be_reproduced():
      r"schedules must be a non-empty list of pairs, got \[\]"),
     (lambda: atlas.sweep_learning_rates(draws=[(1, 1, 1)], progress=False),
      r"draws must be a non-empty list of pairs, got \[\(1, 1, 1\)\]"),
+    (lambda: atlas.compare_with_baseline([], progress=False),
+     r"draws must be a non-empty list of pairs, got \[\]"),
+    (lambda: atlas.compare_with_baseline(dataset_names=["spirals"], progress=False),
+     r"dataset_names must be a subset of"),
+    (lambda: atlas.compare_with_baseline(n_jobs=0, progress=False),
+     r"compare_with_baseline\(n_jobs\) must be >= 1, got 0"),
 ])
 def test_bad_arguments(call, message):
     with pytest.raises(ValueError, match=message):
