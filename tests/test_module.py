@@ -479,6 +479,31 @@ def test_reassigning_an_attribute_unregisters_it():
     assert not any(name.startswith("fc.") for name, _ in net.named_parameters())
 
 
+def test_a_buffer_replaced_by_a_parameter_is_a_parameter_only():
+    net = Net()
+    net.offset = nn.Parameter(np.ones(2))
+    assert "offset" in dict(net.named_parameters())
+    assert "offset" not in dict(net.named_buffers())
+    np.testing.assert_array_equal(net.state_dict()["offset"], np.ones(2))
+
+
+def test_a_deleted_buffer_is_no_longer_state():
+    model = mlp()
+    del model[1].running_mean
+    assert [name for name, _ in model.named_buffers()] == ["1.running_var"]
+    assert "1.running_mean" not in model.state_dict()
+    model.to(np.float32)
+    assert model[1].running_var.dtype == np.float32
+
+
+def test_a_module_assigned_to_a_sequential_is_a_child_but_not_a_step():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh())
+    model.head = nn.Linear(3, 1)
+    assert [name for name, _ in model.named_children()] == ["0", "1", "head"]
+    assert "head.weight" in model.state_dict() and len(model) == 2
+    assert model(np.ones((4, 2))).shape == (4, 3)
+
+
 def test_reassigning_a_buffer_keeps_it_registered():
     net = Net()
     net.offset = np.ones(2)

@@ -10,8 +10,10 @@ class Sequential(Module):
     chain rule as a sequence of vector-Jacobian products.
 
     Supports `len`, indexing (an int gives a module, a slice a Sequential)
-    and iteration. Its children are the modules it was given, kept in a
-    tuple and named by their positions, `'0'`, `'1'`, ...
+    and iteration. The modules it was given are kept in a tuple, in order,
+    and named by their positions, `'0'`, `'1'`, ...; a module assigned to an
+    attribute afterwards is a child too (its parameters are listed and
+    saved) but not a step of `forward`.
     """
 
     def __init__(self, *modules):
@@ -24,6 +26,7 @@ class Sequential(Module):
     def named_children(self):
         for index, module in enumerate(self._sequence):
             yield str(index), module
+        yield from super().named_children()  # modules assigned as attributes: children, not steps
 
     def forward(self, x):
         for module in self._sequence:

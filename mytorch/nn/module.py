@@ -100,6 +100,12 @@ class Module:
         """`(name, value)` for the attributes holding a `kind`, in the order they were first assigned."""
         return [(name, value) for name, value in vars(self).items() if isinstance(value, kind)]
 
+    def _own_buffers(self) -> list:
+        """`(name, array)` for the registered names that still hold an array (not deleted, not replaced)."""
+        attributes = vars(self)
+        return [(name, attributes[name]) for name in self._buffer_names
+                if isinstance(attributes.get(name), np.ndarray)]
+
     # -- computation ------------------------------------------------------
     def forward(self, *inputs):
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
@@ -142,8 +148,8 @@ class Module:
 
     def named_buffers(self) -> Iterator[tuple]:
         for prefix, module in self.named_modules():
-            for name in module._buffer_names:
-                yield (f"{prefix}.{name}" if prefix else name), getattr(module, name)
+            for name, buffer in module._own_buffers():
+                yield (f"{prefix}.{name}" if prefix else name), buffer
 
     def buffers(self) -> Iterator[np.ndarray]:
         for _, buffer in self.named_buffers():
@@ -168,13 +174,13 @@ class Module:
 
     # -- state --------------------------------------------------------------
     def _named_state(self) -> Iterator[tuple]:
-        """Parameters' data and buffers, module by module, as PyTorch orders them."""
+        """Parameters' data and buffers, module by module: its parameters, then its buffers, as in PyTorch."""
         for prefix, module in self.named_modules():
             dot = f"{prefix}." if prefix else ""
             for name, param in module._attributes(Parameter):
                 yield dot + name, param.data
-            for name in module._buffer_names:
-                yield dot + name, getattr(module, name)
+            for name, buffer in module._own_buffers():
+                yield dot + name, buffer
 
     def state_dict(self) -> "OrderedDict[str, np.ndarray]":
         """Copies of every parameter and buffer, keyed by dotted name."""
@@ -218,8 +224,8 @@ class Module:
             for _, param in module._attributes(Parameter):
                 param.data = param.data.astype(dtype, copy=False)
                 param.grad = param.grad.astype(dtype, copy=False)
-            for name in module._buffer_names:
-                setattr(module, name, getattr(module, name).astype(dtype, copy=False))
+            for name, buffer in module._own_buffers():
+                setattr(module, name, buffer.astype(dtype, copy=False))
         return self
 
     # -- printing -------------------------------------------------------------
