@@ -408,6 +408,9 @@ def compare_with_baseline(draws=COMPARISON_DRAWS, dataset_names=tuple(datasets.D
         activation), the two test accuracies side by side.
     """
     draws = _pairs("draws", draws)
+    if "seed" in kwargs:
+        raise TypeError("compare_with_baseline(seed) is not an argument: each draw is a "
+                        "(random_state, seed) pair, pass draws=[(random_state, seed), ...]")
     dataset_names = _names("dataset_names", dataset_names, datasets.DATASETS)
     check_int("compare_with_baseline", "n_jobs", n_jobs)
     tasks = [(d, random_state, seed, o, a, kwargs) for random_state, seed in draws

@@ -209,6 +209,11 @@ def test_the_stored_comparison_covers_fresh_draws_and_can_be_reproduced():
     pd.testing.assert_frame_equal(again, draw.reset_index(drop=True))
 
 
+def test_compare_with_baseline_takes_seeds_from_the_draws_only():
+    with pytest.raises(TypeError, match=r"compare_with_baseline\(seed\) is not an argument"):
+        atlas.compare_with_baseline([(4, 4)], ["moons"], progress=False, seed=1)
+
+
 def test_command_line_comparison_writes_the_table(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(atlas, "COMPARISON_DRAWS", ((4, 4),))
     code = atlas.main(["--out", str(tmp_path), "--compare", "--datasets", "moons",
