@@ -297,16 +297,19 @@ def test_state_dict_layout_rmsprop(momentum, keys):
     assert group["alpha"] == 0.9 and group["momentum"] == momentum
 
 
-@pytest.mark.parametrize("cls, kwargs", CONFIGS)
-def test_fresh_optimizer_loading_state_continues_bitwise(cls, kwargs):
+def save_then_continue(cls, kwargs, steps_before, steps_after):
+    """Train, save the state, train on: the optimizer, its saved state, the parameters when saved, and after."""
     params = make_params()
     opt = cls(params, **kwargs)
-    run(opt, params, steps=5)
+    run(opt, params, steps=steps_before)
     saved_state = copy.deepcopy(opt.state_dict())
     saved_values = [p.data.copy() for p in params]
+    return opt, saved_state, saved_values, run(opt, params, steps=steps_after)
 
-    expected = run(opt, params, steps=7)
 
+@pytest.mark.parametrize("cls, kwargs", CONFIGS)
+def test_fresh_optimizer_loading_state_continues_bitwise(cls, kwargs):
+    _, saved_state, saved_values, expected = save_then_continue(cls, kwargs, 5, 7)
     fresh_params = make_params(saved_values)
     fresh = cls(fresh_params, **kwargs)
     fresh.load_state_dict(saved_state)
@@ -317,13 +320,7 @@ def test_fresh_optimizer_loading_state_continues_bitwise(cls, kwargs):
 
 @pytest.mark.parametrize("cls, kwargs", CONFIGS)
 def test_loading_restores_hyperparameters(cls, kwargs):
-    params = make_params()
-    opt = cls(params, **kwargs)
-    run(opt, params, steps=2)
-    saved_state = copy.deepcopy(opt.state_dict())
-    saved_values = [p.data.copy() for p in params]
-    expected = run(opt, params, steps=3)
-
+    opt, saved_state, saved_values, expected = save_then_continue(cls, kwargs, 2, 3)
     fresh_params = make_params(saved_values)
     fresh = cls(fresh_params, lr=0.123456)
     fresh.load_state_dict(saved_state)
