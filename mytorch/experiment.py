@@ -21,7 +21,7 @@ rmsprop    0.04    alpha 0.99, eps 1e-8
 adam       0.02    betas (0.9, 0.999), eps 1e-8
 =========  ======  =========================================
 
-with minibatches of 100 for 80 epochs (600 steps on 750 training points).
+with minibatches of 100 for 80 epochs (640 steps on 750 training points).
 """
 from __future__ import annotations
 
