@@ -5,26 +5,34 @@ import numbers
 
 import numpy as np
 
+#: The dtypes mytorch computes in.
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
 
 def resolve_dtype(dtype) -> np.dtype:
-    """`None` means float64; anything else must name a floating-point dtype."""
+    """`None` means float64; anything else must name float32 or float64.
+
+    Half precision is refused: its smallest normal number (6e-5) and its
+    11-bit fraction break the package's defaults (Adam's `eps` of 1e-8 is 0
+    in float16) and its finite differences.
+    """
     if dtype is None:
         return np.dtype(np.float64)
     try:
         resolved = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"dtype must be a NumPy floating-point dtype, got {dtype!r}") from None
-    if resolved.kind != "f":
-        raise TypeError(f"dtype must be a NumPy floating-point dtype, got {resolved}")
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from None
+    if resolved not in FLOAT_DTYPES:
+        raise TypeError(f"dtype must be float32 or float64, got {resolved}")
     return resolved
 
 
 def check_array(who: str, x, name: str = "input") -> None:
-    """Raise TypeError unless `x` is a floating-point ndarray."""
+    """Raise TypeError unless `x` is a float32 or float64 ndarray."""
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{who} expects {name} to be a NumPy ndarray, got {type(x).__name__}")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{who} expects {name} of a floating-point dtype, got {x.dtype}")
+    if x.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{who} expects {name} of dtype float32 or float64, got {x.dtype}")
 
 
 def check_batch(who: str, x, features_name: str, features: int, dtype: np.dtype) -> None:
@@ -37,12 +45,12 @@ def check_batch(who: str, x, features_name: str, features: int, dtype: np.dtype)
     check_same_dtype(who, x, dtype)
 
 
-def check_same_dtype(who: str, x: np.ndarray, dtype: np.dtype) -> None:
-    """Raise TypeError unless the input has the layer's dtype: no silent casts either way."""
+def check_same_dtype(who: str, x: np.ndarray, dtype: np.dtype, name: str = "input") -> None:
+    """Raise TypeError unless `x` has the layer's dtype: no silent casts either way."""
     if x.dtype != dtype:
         raise TypeError(
-            f"{who} got input of dtype {x.dtype} but its parameters are {dtype}: "
-            f"cast the input (x.astype) or the model (model.to)"
+            f"{who} got {name} of dtype {x.dtype} but its parameters are {dtype}: "
+            f"cast the {name} (.astype) or the model (model.to)"
         )
 
 
@@ -54,17 +62,27 @@ def check_int(who: str, name: str, value, minimum: int = 1) -> None:
         raise ValueError(f"{who}({name}) must be >= {minimum}, got {value}")
 
 
+def _check_real(who: str, name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{who}({name}) must be a number, got {type(value).__name__} {value!r}")
+
+
 def check_fraction(who: str, name: str, value) -> None:
     """Raise unless `value` is a real number in [0, 1)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{who}({name}) must be a number, got {type(value).__name__}")
+    _check_real(who, name, value)
     if not 0 <= value < 1:
         raise ValueError(f"{who}({name}) must be in [0, 1), got {value}")
 
 
 def check_non_negative(who: str, name: str, value) -> None:
     """Raise unless `value` is a finite real number >= 0 (a NaN learning rate is refused too)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{who}({name}) must be a number, got {type(value).__name__} {value!r}")
+    _check_real(who, name, value)
     if not (math.isfinite(value) and value >= 0):
         raise ValueError(f"{who}({name}) must be a finite number >= 0, got {value}")
+
+
+def check_positive(who: str, name: str, value) -> None:
+    """Raise unless `value` is a finite real number > 0."""
+    _check_real(who, name, value)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{who}({name}) must be a finite number > 0, got {value}")

@@ -41,19 +41,23 @@ def _encode(obj, arrays: dict, where: str):
     raise TypeError(f"mytorch.save cannot store a {type(obj).__name__} (at {where})")
 
 
-def _decode(node, arrays, path):
+def _decode(node, arrays: dict, where: str):
+    """Rebuild the object that `node` describes; `where` names it in error messages."""
+    if not isinstance(node, dict) or len(node) != 1:
+        got = f"dict with keys {list(node)}" if isinstance(node, dict) else type(node).__name__
+        raise ValueError(f"broken structure at {where}: expected a dict with one key, got {got}")
     (kind, value), = node.items()
     if kind == "array":
         return arrays[value]
     if kind == "dict":
-        return {k: _decode(v, arrays, path) for k, v in value}
+        return {k: _decode(v, arrays, f"{where}[{k!r}]") for k, v in value}
     if kind == "list":
-        return [_decode(v, arrays, path) for v in value]
+        return [_decode(v, arrays, f"{where}[{i}]") for i, v in enumerate(value)]
     if kind == "tuple":
-        return tuple(_decode(v, arrays, path) for v in value)
+        return tuple(_decode(v, arrays, f"{where}[{i}]") for i, v in enumerate(value))
     if kind == "value":
         return value
-    raise ValueError(f"{path} is not a valid mytorch file: unknown entry kind {kind!r}")
+    raise ValueError(f"broken structure at {where}: unknown entry kind {kind!r}")
 
 
 def save(state_dict, path) -> None:
@@ -93,11 +97,14 @@ def load(path):
                 raise ValueError(f"it has no {_STRUCTURE_KEY!r} entry, so it was not written by mytorch.save")
             header = json.loads(str(npz[_STRUCTURE_KEY][()]))
             arrays = {name: npz[name] for name in npz.files if name != _STRUCTURE_KEY}
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as error:
+    except (ValueError, OSError, EOFError, KeyError, RecursionError, zipfile.BadZipFile,
+            json.JSONDecodeError) as error:
         raise ValueError(f"{path} is not a valid mytorch file: {error}") from None
     if not isinstance(header, dict) or header.get("version") != _FORMAT_VERSION or "root" not in header:
         raise ValueError(f"{path} is not a valid mytorch file: unknown format header")
     try:
-        return _decode(header["root"], arrays, path)
-    except (KeyError, TypeError, AttributeError) as error:
+        return _decode(header["root"], arrays, "state_dict")
+    except ValueError as error:
+        raise ValueError(f"{path} is not a valid mytorch file: {error}") from None
+    except (KeyError, TypeError, RecursionError) as error:
         raise ValueError(f"{path} is not a valid mytorch file: broken structure ({error!r})") from None

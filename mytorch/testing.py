@@ -6,6 +6,7 @@ relative error. The tests and every chapter use these functions.
 """
 import numpy as np
 
+from mytorch._validation import check_positive
 from mytorch.random import get_generator
 
 
@@ -19,6 +20,7 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     `f(x)` is called twice per entry with `x[i]` moved by `+eps` and `-eps`
     in place; `x` is restored afterwards. Returns an array shaped like `x`.
     """
+    check_positive("numerical_gradient", "eps", eps)
     grad = np.zeros(x.shape, dtype=np.float64)
     for index in np.ndindex(x.shape):
         original = x[index]
@@ -72,9 +74,12 @@ def gradcheck(module, x, *, target=None, eps=1e-6, tol=1e-6, seed=0) -> dict:
     TypeError
         If `x` or a parameter is not float64 (float32 is too coarse for
         finite differences).
+    ValueError
+        If `eps` is not a finite number > 0.
     """
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError(f"gradcheck needs a float64 ndarray input, got {getattr(x, 'dtype', type(x).__name__)}")
+    check_positive("gradcheck", "eps", eps)
     params = dict(module.named_parameters())
     for name, param in params.items():
         if param.data.dtype != np.float64:

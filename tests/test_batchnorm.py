@@ -207,8 +207,8 @@ def test_training_needs_two_samples():
     assert_message(excinfo, shape_pattern((1, 3)), "2")
 
 
-@pytest.mark.parametrize("eps", [0.0, -1e-5])
-def test_non_positive_eps_is_refused(eps):
+@pytest.mark.parametrize("eps", [0.0, -1e-5, float("inf"), float("nan")])
+def test_eps_must_be_finite_and_positive(eps):
     with pytest.raises(ValueError) as excinfo:
         nn.BatchNorm1d(3, eps=eps)
     assert_message(excinfo, "eps", re.escape(str(eps)))
@@ -220,3 +220,10 @@ def test_input_of_another_dtype_is_refused(layer_dtype, input_dtype):
     with pytest.raises(TypeError) as excinfo:
         bn(np.ones((4, 3), dtype=input_dtype))
     assert_message(excinfo, r"BatchNorm1d", np.dtype(input_dtype).name, np.dtype(layer_dtype).name, r"model\.to")
+
+
+@pytest.mark.parametrize("eps", ["0.1", None, np.ones(2)])
+def test_eps_of_the_wrong_type_is_refused(eps):
+    with pytest.raises(TypeError) as excinfo:
+        nn.BatchNorm1d(3, eps=eps)
+    assert_message(excinfo, "eps", type(eps).__name__)

@@ -128,3 +128,32 @@ def test_optimizer_keeps_float32_parameters(cls, kwargs):
         for key, value in state.items():
             if isinstance(value, np.ndarray) and value.shape == (4,):
                 assert value.dtype == F32, key
+
+
+HALF_AND_LONG = [np.float16, np.longdouble]
+
+
+@pytest.mark.parametrize("dtype", HALF_AND_LONG)
+def test_only_float32_and_float64_are_accepted(dtype):
+    name = np.dtype(dtype).name
+    for make in (lambda: nn.Linear(2, 3, dtype=dtype), lambda: nn.BatchNorm1d(3, dtype=dtype),
+                 lambda: make_model().to(dtype), lambda: nn.Parameter(np.ones(2, dtype=dtype))):
+        with pytest.raises(TypeError, match=f"float32 or float64.*{name}"):
+            make()
+
+
+@pytest.mark.parametrize("dtype", HALF_AND_LONG)
+@pytest.mark.parametrize("module", [nn.ReLU(), nn.Dropout(0.5), nn.GELU(), nn.Softmax(), nn.MSELoss()],
+                         ids=lambda m: type(m).__name__)
+def test_modules_without_parameters_refuse_other_dtypes_clearly(module, dtype):
+    x = np.ones((4, 3), dtype=dtype)
+    with pytest.raises(TypeError, match=f"{type(module).__name__} expects .*float32 or float64, got {np.dtype(dtype).name}"):
+        module(x, x) if isinstance(module, nn.MSELoss) else module(x)
+
+
+@pytest.mark.parametrize("layer", [nn.Linear(3, 2, dtype=F32), nn.BatchNorm1d(3, dtype=F32)],
+                         ids=lambda m: type(m).__name__)
+def test_a_layer_refuses_a_gradient_of_another_dtype(layer):
+    out = layer(np.ones((4, 3), dtype=F32) * np.arange(4, dtype=F32)[:, None])
+    with pytest.raises(TypeError, match=r"backward got grad_output of dtype float64 but its parameters are float32"):
+        layer.backward(np.ones(out.shape))

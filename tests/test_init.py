@@ -1,5 +1,6 @@
 """nn.init and the seeded generator: bounds, standard deviations, reproducibility."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -167,3 +168,30 @@ def test_manual_seed_validates_its_argument(seed, error):
     with pytest.raises(error) as excinfo:
         mytorch.manual_seed(seed)
     assert_message(excinfo, "seed")
+
+
+@pytest.mark.parametrize("fill", [init.xavier_uniform_, init.xavier_normal_])
+@pytest.mark.parametrize("gain, error, message", [
+    ("a", TypeError, r"\(gain\) must be a number, got str 'a'"),
+    (-1.0, ValueError, r"\(gain\) must be a finite number >= 0, got -1.0"),
+    (math.nan, ValueError, r"\(gain\) must be a finite number >= 0, got nan"),
+], ids=["str", "negative", "nan"])
+def test_gain_must_be_a_finite_number_at_least_zero(fill, gain, error, message):
+    with pytest.raises(error, match=fill.__name__ + message):
+        fill(np.empty((3, 4)), gain=gain)
+
+
+@pytest.mark.parametrize("fill", [init.kaiming_uniform_, init.kaiming_normal_,
+                                  init.xavier_uniform_, init.xavier_normal_])
+@pytest.mark.parametrize("shape", [(3, 0), (0, 3)])
+def test_a_fan_of_zero_is_refused(fill, shape):
+    with pytest.raises(ValueError, match=r"both >= 1, got shape " + re.escape(str(shape))):
+        fill(np.empty(shape))
+
+
+@pytest.mark.parametrize("fill", [init.kaiming_uniform_, init.kaiming_normal_,
+                                  init.xavier_uniform_, init.xavier_normal_])
+@pytest.mark.parametrize("rng", [42, 0, np.random.RandomState(0)], ids=["42", "0", "RandomState"])
+def test_rng_must_be_a_generator(fill, rng):
+    with pytest.raises(TypeError, match=r"rng to be None or a numpy.random.Generator, got"):
+        fill(np.empty((3, 4)), rng=rng)

@@ -298,11 +298,32 @@ def test_failed_load_changes_nothing():
         np.testing.assert_array_equal(value, before[name], err_msg=name)
 
 
+def test_failed_load_on_a_bad_value_changes_nothing():
+    model = mlp()
+    before = model.state_dict()
+    sd = {name: value + 1.0 for name, value in before.items()}
+    sd["3.bias"] = np.array(["a", "b", "c"])  # the last entry: every other one would fit
+    with pytest.raises(RuntimeError) as excinfo:
+        model.load_state_dict(sd)
+    assert_message(excinfo, r"3\.bias", "real numbers", "<U1")
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)
+
+
+@pytest.mark.parametrize("state_dict", [None, [("0.weight", np.zeros((4, 2)))]], ids=["None", "list"])
+def test_load_state_dict_needs_a_mapping(state_dict):
+    with pytest.raises(TypeError) as excinfo:
+        mlp().load_state_dict(state_dict)
+    assert_message(excinfo, "dict", type(state_dict).__name__)
+
+
 @pytest.mark.parametrize("mutate, name", [
     (lambda sd: sd.pop("0.weight"), "0.weight"),
+    (lambda sd: sd.update({7: np.zeros(1)}), "7"),
+    (lambda sd: sd.update({"0.bias": np.zeros(4, dtype=complex)}), "0.bias"),
     (lambda sd: sd.update({"4.weight": np.zeros(1)}), "4.weight"),
     (lambda sd: sd.update({"1.running_mean": np.zeros(5)}), "1.running_mean"),
-], ids=["missing", "unexpected", "wrong-shape"])
+], ids=["missing", "non-string-key", "complex", "unexpected", "wrong-shape"])
 def test_load_state_dict_is_strict(mutate, name):
     model = mlp()
     sd = model.state_dict()

@@ -1,5 +1,6 @@
 """mytorch.save / mytorch.load: round trips without pickle, clear errors for bad files."""
 import copy
+import json
 import re
 import zipfile
 
@@ -268,3 +269,39 @@ def test_file_is_written_exactly_at_the_given_path(tmp_path):
     mytorch.save(make_model().state_dict(), path)
     assert path.exists() and [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]
     assert set(mytorch.load(path)) == set(make_model().state_dict())
+
+
+@pytest.mark.parametrize("root, where", [
+    ({"dict": [["w", {"array": "a0", "value": 1}]]}, "state_dict['w']"),
+    ({"list": [{"value": 1}, {}]}, "state_dict[1]"),
+    ({"dict": [[0, {"tuple": [[1]]}]]}, "state_dict[0][0]"),
+    ({"dict": [["w", {"set": []}]]}, "state_dict['w']"),
+], ids=["two-keys", "no-key", "not-a-dict", "unknown-kind"])
+def test_malformed_entry_names_the_file_and_the_entry(tmp_path, root, where):
+    path = tmp_path / "model.npz"
+    mytorch.save({"w": np.zeros(2)}, path)
+    _rewrite_text_entries(path, json.dumps({"version": 1, "root": root}))
+    with pytest.raises(ValueError, match=re.escape(f"{path} is not a valid mytorch file: "
+                                                   f"broken structure at {where}: ")):
+        mytorch.load(path)
+
+
+def test_deeply_nested_description(tmp_path):
+    path = tmp_path / "deep.npz"
+    mytorch.save({"w": np.zeros(2)}, path)
+    depth = 10_000
+    root = '{"list": [' * depth + '{"value": 1}' + ']}' * depth
+    _rewrite_text_entries(path, '{"version": 1, "root": ' + root + '}')
+    _expect_clear_error(path)
+
+
+def test_deeply_nested_structure_that_json_could_read(tmp_path, monkeypatch):
+    # JSON's own depth limit is about that of Python's recursion; here the
+    # description parses and the recursion error comes from rebuilding it.
+    path = tmp_path / "deep.npz"
+    mytorch.save({"w": np.zeros(2)}, path)
+    root = {"value": 1}
+    for _ in range(10_000):
+        root = {"list": [root]}
+    monkeypatch.setattr(json, "loads", lambda text: {"version": 1, "root": root})
+    _expect_clear_error(path)

@@ -233,3 +233,18 @@ def test_message_names_every_failing_tensor(rng):
     with pytest.raises(GradcheckError) as excinfo:
         gradcheck(TwoBugs(4, 3), rng.standard_normal((3, 4)))
     assert "input" in str(excinfo.value) and "bias" in str(excinfo.value)
+
+
+@pytest.mark.parametrize("eps, error, message", [
+    (0, ValueError, r"must be a finite number > 0, got 0"),
+    (-1e-6, ValueError, r"must be a finite number > 0, got -1e-06"),
+    (math.inf, ValueError, r"must be a finite number > 0, got inf"),
+    (math.nan, ValueError, r"must be a finite number > 0, got nan"),
+    ("a", TypeError, r"must be a number, got str 'a'"),
+], ids=["zero", "negative", "inf", "nan", "str"])
+def test_eps_must_be_a_finite_number_above_zero(rng, eps, error, message):
+    x = rng.standard_normal((2, 3))
+    with pytest.raises(error, match=r"gradcheck\(eps\) " + message):
+        gradcheck(nn.Tanh(), x, eps=eps)
+    with pytest.raises(error, match=r"numerical_gradient\(eps\) " + message):
+        numerical_gradient(lambda a: float(a.sum()), x, eps=eps)

@@ -1,7 +1,7 @@
 """Batch normalisation over the batch dimension of (N, C) inputs."""
 import numpy as np
 
-from mytorch._validation import check_batch, check_fraction, check_int, resolve_dtype
+from mytorch._validation import check_batch, check_fraction, check_int, check_positive, resolve_dtype
 from mytorch.nn.module import Module, Parameter, backward_before_forward, check_grad_output
 
 
@@ -42,8 +42,7 @@ class BatchNorm1d(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, dtype=None):
         super().__init__()
         check_int("BatchNorm1d", "num_features", num_features)
-        if not eps > 0:
-            raise ValueError(f"BatchNorm1d(eps) must be > 0, got {eps}")
+        check_positive("BatchNorm1d", "eps", eps)
         check_fraction("BatchNorm1d", "momentum", momentum)
         dtype = resolve_dtype(dtype)
         self.num_features = num_features
@@ -82,7 +81,7 @@ class BatchNorm1d(Module):
         x_hat = self._x_hat
         if x_hat is None:
             raise backward_before_forward(self)
-        check_grad_output(self, grad_output, x_hat.shape)
+        check_grad_output(self, grad_output, x_hat.shape, x_hat.dtype)
         grad_beta = grad_output.sum(axis=0)
         grad_gamma = np.einsum("ij,ij->j", grad_output, x_hat)
         self.bias.grad += grad_beta

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from mytorch._validation import check_non_negative
 from mytorch.nn.module import Parameter
 from mytorch.random import get_generator
 
@@ -41,32 +42,44 @@ def _array(tensor) -> np.ndarray:
 
 def _fans(array: np.ndarray) -> tuple:
     """fan_in and fan_out of a weight of shape (out_features, in_features)."""
-    if array.ndim != 2:
-        raise ValueError(f"fan_in and fan_out need a 2-D weight (out_features, in_features), got shape {array.shape}")
+    if array.ndim != 2 or 0 in array.shape:
+        raise ValueError(f"fan_in and fan_out need a 2-D weight (out_features, in_features) "
+                         f"with both >= 1, got shape {array.shape}")
     fan_out, fan_in = array.shape
     return fan_in, fan_out
 
 
+def _generator(rng) -> np.random.Generator:
+    """`rng` itself, or the generator that `mytorch.manual_seed` seeds if `rng` is None."""
+    if rng is None:
+        return get_generator()
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"init expects rng to be None or a numpy.random.Generator, got {type(rng).__name__}")
+    return rng
+
+
 def _uniform_(tensor, bound: float, rng):
     array = _array(tensor)
-    array[...] = (rng or get_generator()).uniform(-bound, bound, size=array.shape)
+    array[...] = _generator(rng).uniform(-bound, bound, size=array.shape)
     return tensor
 
 
 def _normal_(tensor, std: float, rng):
     array = _array(tensor)
-    array[...] = (rng or get_generator()).normal(0.0, std, size=array.shape)
+    array[...] = _generator(rng).normal(0.0, std, size=array.shape)
     return tensor
 
 
 def xavier_uniform_(tensor, gain: float = 1.0, rng=None):
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
+    check_non_negative("xavier_uniform_", "gain", gain)
     fan_in, fan_out = _fans(_array(tensor))
     return _uniform_(tensor, gain * math.sqrt(6.0 / (fan_in + fan_out)), rng)
 
 
 def xavier_normal_(tensor, gain: float = 1.0, rng=None):
     """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    check_non_negative("xavier_normal_", "gain", gain)
     fan_in, fan_out = _fans(_array(tensor))
     return _normal_(tensor, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng)
 

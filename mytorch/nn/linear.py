@@ -58,7 +58,7 @@ class Linear(Module):
     def backward(self, grad_output):
         if self._x is None:
             raise backward_before_forward(self)
-        check_grad_output(self, grad_output, (self._x.shape[0], self.out_features))
+        check_grad_output(self, grad_output, (self._x.shape[0], self.out_features), self._x.dtype)
         self.weight.grad += grad_output.T @ self._x
         if self.bias is not None:
             self.bias.grad += grad_output.sum(axis=0)

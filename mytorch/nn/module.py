@@ -6,11 +6,12 @@ each of its parameters into `.grad` and returns the gradient with respect to
 its input. See the chapter "Modules, Sequential and the training loop".
 """
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Iterator
 
 import numpy as np
 
-from mytorch._validation import check_array, resolve_dtype
+from mytorch._validation import FLOAT_DTYPES, check_array, check_same_dtype, resolve_dtype
 
 
 class Parameter:
@@ -34,8 +35,8 @@ class Parameter:
 
     def __init__(self, data):
         data = np.array(data)
-        if data.dtype.kind != "f":
-            raise TypeError(f"Parameter(data) expects floating-point data, got dtype {data.dtype}")
+        if data.dtype not in FLOAT_DTYPES:
+            raise TypeError(f"Parameter(data) expects float32 or float64 data, got dtype {data.dtype}")
         self.data = data
         self.grad = np.zeros_like(data)
 
@@ -51,9 +52,10 @@ class Parameter:
         return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
 
 
-def check_grad_output(module: "Module", grad_output, expected_shape: tuple) -> None:
-    """Raise unless `grad_output` matches the shape of the last output."""
-    if isinstance(grad_output, np.ndarray) and grad_output.dtype.kind == "f" and grad_output.shape == expected_shape:
+def check_grad_output(module: "Module", grad_output, expected_shape: tuple, dtype: np.dtype = None) -> None:
+    """Raise unless `grad_output` matches the shape of the last output, and the dtype of a layer's parameters."""
+    if (isinstance(grad_output, np.ndarray) and grad_output.shape == expected_shape
+            and (grad_output.dtype == dtype if dtype is not None else grad_output.dtype in FLOAT_DTYPES)):
         return  # the usual case, in one test; the checks below say what is wrong otherwise
     who = f"{type(module).__name__}.backward"
     check_array(who, grad_output, "grad_output")
@@ -62,6 +64,7 @@ def check_grad_output(module: "Module", grad_output, expected_shape: tuple) -> N
             f"{who} got grad_output of shape {grad_output.shape}: "
             f"expected {expected_shape}, the shape of the last output"
         )
+    check_same_dtype(who, grad_output, dtype, "grad_output")
 
 
 def backward_before_forward(module: "Module") -> RuntimeError:
@@ -189,19 +192,24 @@ class Module:
     def load_state_dict(self, state_dict) -> None:
         """Copy `state_dict`'s arrays into this module's parameters and buffers.
 
-        Strict: every missing, unexpected or wrongly shaped entry is
-        collected first and reported in one RuntimeError; nothing is
-        changed unless every entry fits. Values are cast to the module's
+        Strict: every missing, unexpected, wrongly shaped or non-numeric
+        entry is collected first and reported in one RuntimeError; nothing
+        is changed unless every entry fits. Values are cast to the module's
         dtype.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{type(self).__name__}.load_state_dict expects a dict of arrays, got {type(state_dict).__name__}")
         own = OrderedDict(self._named_state())
         missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        wrong_shape = [
-            f"{k}: expected shape {own[k].shape}, got {np.shape(state_dict[k])}"
-            for k in own
-            if k in state_dict and np.shape(state_dict[k]) != own[k].shape
-        ]
+        unexpected = [str(k) for k in state_dict if k not in own]
+        values, wrong_shape, wrong_type = {}, [], []
+        for key in (k for k in own if k in state_dict):
+            value = np.asarray(state_dict[key])
+            if value.shape != own[key].shape:
+                wrong_shape.append(f"{key}: expected shape {own[key].shape}, got {value.shape}")
+            elif value.dtype.kind not in "biuf":
+                wrong_type.append(f"{key}: expected real numbers, got dtype {value.dtype}")
+            values[key] = value
         problems = []
         if missing:
             problems.append("missing keys: " + ", ".join(missing))
@@ -209,10 +217,12 @@ class Module:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if wrong_shape:
             problems.append("wrong shapes: " + "; ".join(wrong_shape))
+        if wrong_type:
+            problems.append("wrong types: " + "; ".join(wrong_type))
         if problems:
             raise RuntimeError(f"{type(self).__name__}.load_state_dict failed: " + "; ".join(problems))
         for name, array in own.items():
-            array[...] = state_dict[name]
+            array[...] = values[name]
 
     def to(self, dtype) -> "Module":
         """Cast parameters, gradients and buffers to `dtype`; return self.
