@@ -482,6 +482,63 @@ def test_loading_something_that_is_not_a_state_dict_is_refused():
         optim.SGD(make_params(), lr=0.1).load_state_dict({"weights": 1})
 
 
+@pytest.mark.parametrize("source, target", [
+    (lambda params: optim.Adam(params), lambda params: optim.SGD(params, lr=0.1, momentum=0.9)),
+    (lambda params: optim.SGD(params, lr=0.1, momentum=0.9), lambda params: optim.RMSprop(params)),
+    (lambda params: optim.RMSprop(params), lambda params: optim.Adam(params)),
+], ids=["adam-into-sgd", "sgd-into-rmsprop", "rmsprop-into-adam"])
+def test_another_optimizers_state_is_refused(source, target):
+    params = make_params()
+    opt = source(params)
+    run(opt, params, steps=1)
+    fresh = target(make_params())
+    before = copy.deepcopy(fresh.state_dict())
+    with pytest.raises(ValueError) as excinfo:
+        fresh.load_state_dict(opt.state_dict())
+    assert_message(excinfo, type(fresh).__name__, "hyperparameters")
+    assert_tree_equal(fresh.state_dict(), before)
+
+
+@pytest.mark.parametrize("cls, kwargs", CONFIGS)
+def test_a_hyperparameter_the_constructor_refuses_is_refused_on_load(cls, kwargs):
+    sd = cls(make_params(), **kwargs).state_dict()
+    sd["param_groups"][0]["lr"] = -1.0
+    with pytest.raises(ValueError) as excinfo:
+        cls(make_params(), **kwargs).load_state_dict(sd)
+    assert_message(excinfo, r"\(lr\)", "-1")
+
+
+def test_state_without_the_keys_a_step_needs_is_refused():
+    params = make_params()
+    opt = optim.SGD(params, lr=0.1, momentum=0.9)
+    run(opt, params, steps=1)
+    sd = copy.deepcopy(opt.state_dict())
+    for entries in sd["state"].values():
+        del entries["step"]
+    with pytest.raises(ValueError) as excinfo:
+        optim.SGD(make_params(), lr=0.1, momentum=0.9).load_state_dict(sd)
+    assert_message(excinfo, "momentum_buffer", "step")
+
+
+def test_state_that_is_not_numbers_is_refused():
+    params = make_params()
+    opt = optim.Adam(params)
+    run(opt, params, steps=1)
+    sd = copy.deepcopy(opt.state_dict())
+    sd["state"][1]["exp_avg"] = np.full(sd["state"][1]["exp_avg"].shape, "x")
+    with pytest.raises(ValueError) as excinfo:
+        optim.Adam(make_params()).load_state_dict(sd)
+    assert_message(excinfo, r"state\[1\]\['exp_avg'\]", "real numbers")
+
+
+@pytest.mark.parametrize("state_dict", [None, {"state": [], "param_groups": []}, {"state": {}, "param_groups": None}],
+                         ids=["None", "state-list", "groups-None"])
+def test_malformed_state_dicts_are_refused_with_what_is_expected(state_dict):
+    with pytest.raises(ValueError) as excinfo:
+        optim.SGD(make_params(), lr=0.1).load_state_dict(state_dict)
+    assert_message(excinfo, "'state'", "'param_groups'")
+
+
 def test_repr_shows_the_hyperparameters():
     text = repr(optim.SGD(make_params(), lr=0.25, momentum=0.5))
     assert text.startswith("SGD(") and "lr=0.25" in text and "momentum=0.5" in text

@@ -132,35 +132,55 @@ class Optimizer:
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore hyperparameters and state saved by `state_dict`.
 
-        Every problem (a different number of parameters, missing entries, a
-        state array whose shape does not match its parameter) is collected
-        and raised as one ValueError before anything changes.
+        Every problem (a different number of parameters, another optimizer's
+        hyperparameters or state keys, a hyperparameter this optimizer's
+        constructor refuses, a state array whose shape does not match its
+        parameter) is collected and raised as one ValueError before anything
+        changes.
         """
         name = type(self).__name__
         try:
-            state, groups = state_dict["state"], state_dict["param_groups"]
-        except (KeyError, TypeError):
-            raise ValueError(f"{name}.load_state_dict expects a dict with 'state' and 'param_groups'") from None
-        problems = []
+            state = {int(index): dict(entries) for index, entries in state_dict["state"].items()}
+            groups = [dict(group) for group in state_dict["param_groups"]]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ValueError(f"{name}.load_state_dict expects a dict with 'state' ({{index: {{key: value}}}}) "
+                             f"and 'param_groups' (a list of one dict)") from None
         n = len(self.params)
         if len(groups) != 1 or len(groups[0].get("params", ())) != n:
-            problems.append(f"expected 1 group of {n} parameters, got groups of sizes {[len(g.get('params', ())) for g in groups]}")
-        state = {int(index): entries for index, entries in state.items()}
+            raise ValueError(f"{name}.load_state_dict failed: expected 1 group of {n} parameters, "
+                             f"got groups of sizes {[len(g.get('params', ())) for g in groups]}")
+        hyper = {k: v for k, v in groups[0].items() if k != "params"}
+        if set(hyper) != set(self.param_groups[0]):
+            raise ValueError(f"{name}.load_state_dict failed: expected the hyperparameters "
+                             f"{sorted(self.param_groups[0])}, got {sorted(hyper)}")
+        # The constructor's checks, and the state one step creates, on a model of one number.
+        try:
+            reference = type(self)([Parameter(np.ones(1, self.data.dtype))], **hyper)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{name}.load_state_dict failed: {error}") from None
+        reference.grad.fill(1)
+        reference.step()
+        problems = []
         if state and sorted(state) != list(range(n)):
             problems.append(f"expected state for parameters 0..{n - 1}, got {sorted(state)}")
-        keys = {tuple(sorted(entries)) for entries in state.values()}
-        if len(keys) > 1:
-            problems.append(f"parameters have different state keys: {sorted(keys)}")
         for index, entries in state.items():
+            if sorted(entries) != sorted(reference.state):
+                problems.append(f"state[{index}] has keys {sorted(entries)}, {name} keeps {sorted(reference.state)}")
+                continue
             for key, value in entries.items():
-                if 0 <= index < n and isinstance(value, np.ndarray) and value.shape != self.params[index].shape:
+                if not isinstance(reference.state[key], np.ndarray):
+                    continue
+                value = np.asarray(value)
+                if value.dtype.kind not in "biuf":
+                    problems.append(f"state[{index}][{key!r}] holds {value.dtype}, expected real numbers")
+                elif 0 <= index < n and value.shape != self.params[index].shape:
                     problems.append(f"state[{index}][{key!r}] has shape {value.shape}, parameter has {self.params[index].shape}")
         if problems:
             raise ValueError(f"{name}.load_state_dict failed: " + "; ".join(problems))
-        self.param_groups = [{k: copy.deepcopy(v) for k, v in groups[0].items() if k != "params"}]
+        self.param_groups = [copy.deepcopy(hyper)]
         self.state = {}
         for key, first in (state[0].items() if state else ()):
-            if isinstance(first, np.ndarray):
+            if isinstance(reference.state[key], np.ndarray):
                 self.state[key] = np.concatenate([np.ravel(state[i][key]) for i in range(n)]).astype(self.data.dtype)
             else:
                 self.state[key] = first
