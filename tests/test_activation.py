@@ -170,6 +170,19 @@ def test_tanh_and_gelu_limits_at_large_inputs():
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_at_the_ends_of_the_float_range(approximate, dtype):
+    big = np.finfo(dtype).max
+    x = np.array([-big, -1e20, 1e20, big], dtype=dtype)
+    gelu = nn.GELU(approximate=approximate)
+    with no_numpy_warnings():
+        y = gelu(x)
+        g = gelu.backward(np.ones_like(x))
+    np.testing.assert_array_equal(y, np.array([0, 0, 1e20, big], dtype=dtype))
+    np.testing.assert_array_equal(g, [0, 0, 1, 1])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("dim", [0, -1])
 def test_softmax_of_huge_values_is_finite_without_warnings(dtype, dim):
     x = np.array([[1e4, 0.0, -1e4], [-1e4, -1e4, -1e4]], dtype=dtype)

@@ -110,7 +110,10 @@ class GELU(Module):
         check_array("GELU", x)
         self._x = x
         if self.approximate == "tanh":
-            self._tanh_u = np.tanh(self._SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+            # Beyond |x| = 10, u > 43 and tanh(u) is exactly +-1 in float32 and float64:
+            # clipping there changes no result and keeps x^3 from overflowing.
+            self._x_clipped = xc = np.clip(x, -10.0, 10.0)
+            self._tanh_u = np.tanh(self._SQRT_2_OVER_PI * (xc + 0.044715 * xc * xc * xc))
             return 0.5 * x * (1 + self._tanh_u)
         self._cdf = 0.5 * erfc(-x / math.sqrt(2.0))
         return x * self._cdf
@@ -121,10 +124,11 @@ class GELU(Module):
             raise backward_before_forward(self)
         check_grad_output(self, grad_output, x.shape)
         if self.approximate == "tanh":
-            t = self._tanh_u
-            du = self._SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-            return grad_output * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
-        pdf = self._INV_SQRT_2PI * np.exp(-0.5 * x * x)
+            t, xc = self._tanh_u, self._x_clipped  # where x was clipped, 1 - t * t is 0
+            du = self._SQRT_2_OVER_PI * (1 + 3 * 0.044715 * xc * xc)
+            return grad_output * (0.5 * (1 + t) + 0.5 * xc * (1 - t * t) * du)
+        xc = np.clip(x, -40.0, 40.0)  # phi(40) = e^-800 / sqrt(2 pi) is 0 already; x * x stays finite
+        pdf = self._INV_SQRT_2PI * np.exp(-0.5 * xc * xc)
         return grad_output * (self._cdf + x * pdf)
 
     def extra_repr(self):
