@@ -26,6 +26,7 @@ Examples
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,7 +102,7 @@ def split_and_standardize(X, y, *, name: str, test_size: float = TEST_SIZE,
         Stored in the returned :class:`Dataset`.
     test_size : float in (0, 1)
         Fraction of each class that goes to the test set.
-    random_state : int
+    random_state : int >= 0
     n_classes : int, optional
         Defaults to ``y.max() + 1``.
     """
@@ -114,10 +115,18 @@ def split_and_standardize(X, y, *, name: str, test_size: float = TEST_SIZE,
         raise ValueError(f"{caller}(y) must have shape ({X.shape[0]},) to match X, got shape {y.shape}")
     if not np.issubdtype(y.dtype, np.integer):
         raise TypeError(f"{caller}(y) must hold integer labels, got dtype {y.dtype}")
+    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
+        raise TypeError(f"{caller}(test_size) must be a number, got {type(test_size).__name__} {test_size!r}")
     if not 0 < test_size < 1:
         raise ValueError(f"{caller}(test_size) must be in (0, 1), got {test_size}")
+    check_int(caller, "random_state", random_state, 0)
     if n_classes is None:
         n_classes = int(y.max()) + 1
+    else:
+        check_int(caller, "n_classes", n_classes)
+    if len(y) and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"{caller}(y) must hold labels 0 .. {n_classes - 1} for n_classes={n_classes}, "
+                         f"got labels from {y.min()} to {y.max()}")
     rng = np.random.default_rng(random_state)
     test = np.zeros(len(y), dtype=bool)
     for c in range(n_classes):
@@ -158,7 +167,7 @@ def make_spiral(n_samples: int = N_SAMPLES, n_arms: int = 3, noise: float = 0.05
         Standard deviation of the Gaussian noise (the outer radius is 1).
     turns : float > 0
         How many full turns each arm makes from the centre to the rim.
-    random_state : int
+    random_state : int >= 0
 
     Returns
     -------
@@ -172,6 +181,7 @@ def make_spiral(n_samples: int = N_SAMPLES, n_arms: int = 3, noise: float = 0.05
     check_non_negative(caller, "turns", turns)
     if turns == 0:
         raise ValueError(f"{caller}(turns) must be > 0, got {turns}")
+    check_int(caller, "random_state", random_state, 0)
     rng = np.random.default_rng(random_state)
     y = np.arange(n_samples) % n_arms
     t = rng.uniform(0.05, 1.0, size=n_samples)
@@ -189,6 +199,7 @@ def moons(n_samples: int = N_SAMPLES, noise: float = 0.1, random_state: int = 0,
 
     check_int("moons", "n_samples", n_samples, 4)
     check_non_negative("moons", "noise", noise)
+    check_int("moons", "random_state", random_state, 0)
     X, y = make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
     return split_and_standardize(X, y, name="moons", test_size=test_size,
                                  random_state=random_state, n_classes=2)
@@ -209,6 +220,7 @@ def circles(n_samples: int = N_SAMPLES, noise: float = 0.08, factor: float = 0.5
 
     check_int("circles", "n_samples", n_samples, 4)
     check_non_negative("circles", "noise", noise)
+    check_int("circles", "random_state", random_state, 0)
     if not 0 < factor < 1:
         raise ValueError(f"circles(factor) must be in (0, 1), got {factor}")
     X, y = make_circles(n_samples=n_samples, noise=noise, factor=factor,
@@ -233,6 +245,7 @@ def blobs(n_samples: int = N_SAMPLES, cluster_std: float = 1.0, random_state: in
 
     check_int("blobs", "n_samples", n_samples, 4)
     check_non_negative("blobs", "cluster_std", cluster_std)
+    check_int("blobs", "random_state", random_state, 0)
     X, y = make_blobs(n_samples=n_samples, centers=np.array(BLOB_CENTERS),
                       cluster_std=cluster_std, random_state=random_state)
     return split_and_standardize(X, y, name="blobs", test_size=test_size,

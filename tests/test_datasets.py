@@ -141,3 +141,38 @@ def test_split_bad_arguments():
         split_and_standardize(X, y.astype(float), name="x")
     with pytest.raises(ValueError, match=r"split_and_standardize\(test_size=0.01\) leaves an empty train or test set"):
         split_and_standardize(X, y, name="x", test_size=0.01)
+
+
+@pytest.mark.parametrize("labels, n_classes, message", [
+    ([0, 1, -1, 7] * 5, 2, r"must hold labels 0 \.\. 1 for n_classes=2, got labels from -1 to 7"),
+    ([0, 1, 2, 3] * 5, 3, r"must hold labels 0 \.\. 2 for n_classes=3, got labels from 0 to 3"),
+    ([0, 1, -1, 1] * 5, None, r"must hold labels 0 \.\. 1 for n_classes=2, got labels from -1 to 1"),
+    ([0, 1, 2, 1], 2, r"must hold labels 0 \.\. 1 for n_classes=2, got labels from 0 to 2"),
+], ids=["both-sides", "too-large", "negative-inferred", "small"])
+def test_split_refuses_labels_outside_the_classes(labels, n_classes, message):
+    X = np.random.default_rng(0).standard_normal((len(labels), 2))
+    with pytest.raises(ValueError, match=r"split_and_standardize\(y\) " + message):
+        split_and_standardize(X, np.array(labels), name="x", n_classes=n_classes)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: make_spiral(random_state=-1), ValueError, r"make_spiral\(random_state\) must be >= 0, got -1"),
+    (lambda: make_spiral(random_state=None), TypeError,
+     r"make_spiral\(random_state\) must be an int, got NoneType None"),
+    (lambda: load("moons", random_state=-1), ValueError, r"moons\(random_state\) must be >= 0, got -1"),
+    (lambda: load("circles", random_state=1.5), TypeError, r"circles\(random_state\) must be an int"),
+    (lambda: load("blobs", random_state=-2), ValueError, r"blobs\(random_state\) must be >= 0, got -2"),
+    (lambda: load("moons", test_size="a"), TypeError,
+     r"split_and_standardize\(test_size\) must be a number, got str 'a'"),
+    (lambda: load("noisy_moons", test_size=None), TypeError,
+     r"split_and_standardize\(test_size\) must be a number, got NoneType None"),
+    (lambda: load("spiral", test_size=float("nan")), ValueError,
+     r"split_and_standardize\(test_size\) must be in \(0, 1\), got nan"),
+    (lambda: split_and_standardize(*make_spiral(n_samples=30), name="x", random_state=-1), ValueError,
+     r"split_and_standardize\(random_state\) must be >= 0, got -1"),
+    (lambda: split_and_standardize(*make_spiral(n_samples=30), name="x", n_classes=2.5), TypeError,
+     r"split_and_standardize\(n_classes\) must be an int, got float 2.5"),
+])
+def test_seed_test_size_and_n_classes_are_checked(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -127,3 +127,17 @@ def test_bad_configurations(kwargs, message):
     with pytest.raises(ValueError, match=message):
         run_experiment(config.pop("dataset"), config.pop("optimizer"), config.pop("activation"),
                        **config)
+
+
+@pytest.mark.parametrize("call", [
+    lambda hidden: run_experiment("moons", "sgd", "relu", hidden=hidden, epochs=1),
+    lambda hidden: build_mlp(2, hidden, 3),
+], ids=["run_experiment", "build_mlp"])
+@pytest.mark.parametrize("hidden, message", [
+    (5, r"hidden widths must be a tuple of ints, got int 5"),
+    (None, r"hidden widths must be a tuple of ints, got NoneType None"),
+    ("32", r"hidden widths must be a tuple of ints, got str '32'"),
+], ids=["int", "None", "str"])
+def test_hidden_must_be_a_tuple(call, hidden, message):
+    with pytest.raises(TypeError, match=message):
+        call(hidden)
