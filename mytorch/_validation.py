@@ -74,6 +74,13 @@ def check_fraction(who: str, name: str, value) -> None:
         raise ValueError(f"{who}({name}) must be in [0, 1), got {value}")
 
 
+def check_open_fraction(who: str, name: str, value) -> None:
+    """Raise unless `value` is a real number in (0, 1)."""
+    _check_real(who, name, value)
+    if not 0 < value < 1:
+        raise ValueError(f"{who}({name}) must be in (0, 1), got {value}")
+
+
 def check_non_negative(who: str, name: str, value) -> None:
     """Raise unless `value` is a finite real number >= 0 (a NaN learning rate is refused too)."""
     _check_real(who, name, value)

@@ -26,12 +26,11 @@ Examples
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from mytorch._validation import check_int, check_non_negative
+from mytorch._validation import check_int, check_non_negative, check_open_fraction
 
 __all__ = [
     "DATASETS",
@@ -115,10 +114,7 @@ def split_and_standardize(X, y, *, name: str, test_size: float = TEST_SIZE,
         raise ValueError(f"{caller}(y) must have shape ({X.shape[0]},) to match X, got shape {y.shape}")
     if not np.issubdtype(y.dtype, np.integer):
         raise TypeError(f"{caller}(y) must hold integer labels, got dtype {y.dtype}")
-    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
-        raise TypeError(f"{caller}(test_size) must be a number, got {type(test_size).__name__} {test_size!r}")
-    if not 0 < test_size < 1:
-        raise ValueError(f"{caller}(test_size) must be in (0, 1), got {test_size}")
+    check_open_fraction(caller, "test_size", test_size)
     check_int(caller, "random_state", random_state, 0)
     if n_classes is None:
         n_classes = int(y.max()) + 1
@@ -221,8 +217,7 @@ def circles(n_samples: int = N_SAMPLES, noise: float = 0.08, factor: float = 0.5
     check_int("circles", "n_samples", n_samples, 4)
     check_non_negative("circles", "noise", noise)
     check_int("circles", "random_state", random_state, 0)
-    if not 0 < factor < 1:
-        raise ValueError(f"circles(factor) must be in (0, 1), got {factor}")
+    check_open_fraction("circles", "factor", factor)
     X, y = make_circles(n_samples=n_samples, noise=noise, factor=factor,
                         random_state=random_state)
     return split_and_standardize(X, y, name="circles", test_size=test_size,

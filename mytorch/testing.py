@@ -80,6 +80,7 @@ def gradcheck(module, x, *, target=None, eps=1e-6, tol=1e-6, seed=0) -> dict:
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError(f"gradcheck needs a float64 ndarray input, got {getattr(x, 'dtype', type(x).__name__)}")
     check_positive("gradcheck", "eps", eps)
+    check_positive("gradcheck", "tol", tol)
     params = dict(module.named_parameters())
     for name, param in params.items():
         if param.data.dtype != np.float64:

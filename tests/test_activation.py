@@ -1,4 +1,6 @@
 """Activations: ReLU, Sigmoid, Tanh, GELU (exact and tanh), Softmax."""
+import re
+
 import numpy as np
 import pytest
 
@@ -225,3 +227,11 @@ def test_integer_input_is_a_type_error(module):
     with pytest.raises(TypeError) as excinfo:
         module(np.ones((2, 3), dtype=np.int64))
     assert_message(excinfo, "int64")
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+def test_softmax_along_an_empty_axis_is_refused(dim):
+    shape = (0, 3) if dim == 0 else (3, 0)
+    with pytest.raises(ValueError) as excinfo:
+        nn.Softmax(dim=dim)(np.ones(shape))
+    assert_message(excinfo, rf"Softmax\(dim={dim}\)", re.escape(str(shape)))

@@ -166,6 +166,7 @@ def test_split_refuses_labels_outside_the_classes(labels, n_classes, message):
      r"split_and_standardize\(test_size\) must be a number, got str 'a'"),
     (lambda: load("noisy_moons", test_size=None), TypeError,
      r"split_and_standardize\(test_size\) must be a number, got NoneType None"),
+    (lambda: load("circles", factor="a"), TypeError, r"circles\(factor\) must be a number, got str 'a'"),
     (lambda: load("spiral", test_size=float("nan")), ValueError,
      r"split_and_standardize\(test_size\) must be in \(0, 1\), got nan"),
     (lambda: split_and_standardize(*make_spiral(n_samples=30), name="x", random_state=-1), ValueError,

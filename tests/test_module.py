@@ -447,6 +447,11 @@ def test_train_mode_must_be_a_bool():
     assert_message(excinfo, "mode", "str")
 
 
+def test_train_accepts_a_numpy_bool_and_stores_a_python_bool():
+    model = mlp().train(np.False_)
+    assert all(m.training is False for m in model.modules())
+
+
 def test_parameter_needs_floating_point_data():
     with pytest.raises(TypeError) as excinfo:
         nn.Parameter(np.arange(3))

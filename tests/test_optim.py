@@ -674,3 +674,10 @@ def test_non_finite_hyperparameters_are_refused(cls, name, value):
     with pytest.raises(ValueError) as excinfo:
         cls(make_params(), **kwargs)
     assert_message(excinfo, rf"{cls.__name__}\({name}\)", r"finite", re.escape(str(value)))
+
+
+@pytest.mark.parametrize("params", [None, 3], ids=["None", "int"])
+def test_params_that_are_not_iterable_are_refused(params):
+    with pytest.raises(TypeError) as excinfo:
+        optim.Adam(params)
+    assert_message(excinfo, r"Adam\(params\)", "iterable", type(params).__name__)

@@ -242,9 +242,11 @@ def test_message_names_every_failing_tensor(rng):
     (math.nan, ValueError, r"must be a finite number > 0, got nan"),
     ("a", TypeError, r"must be a number, got str 'a'"),
 ], ids=["zero", "negative", "inf", "nan", "str"])
-def test_eps_must_be_a_finite_number_above_zero(rng, eps, error, message):
+def test_eps_and_tol_must_be_finite_numbers_above_zero(rng, eps, error, message):
     x = rng.standard_normal((2, 3))
     with pytest.raises(error, match=r"gradcheck\(eps\) " + message):
         gradcheck(nn.Tanh(), x, eps=eps)
     with pytest.raises(error, match=r"numerical_gradient\(eps\) " + message):
         numerical_gradient(lambda a: float(a.sum()), x, eps=eps)
+    with pytest.raises(error, match=r"gradcheck\(tol\) " + message):
+        gradcheck(nn.Tanh(), x, tol=eps)

@@ -155,6 +155,8 @@ class Softmax(Module):
         check_array("Softmax", x)
         if not -x.ndim <= self.dim < x.ndim:
             raise ValueError(f"Softmax(dim={self.dim}) got input of shape {x.shape}: dim out of range")
+        if x.shape[self.dim] == 0:
+            raise ValueError(f"Softmax(dim={self.dim}) got input of shape {x.shape}: no entries to normalise along dim")
         e = np.exp(x - x.max(axis=self.dim, keepdims=True))
         self._y = e / e.sum(axis=self.dim, keepdims=True)
         return self._y

@@ -161,10 +161,10 @@ class Module:
     # -- modes and gradients ------------------------------------------------
     def train(self, mode: bool = True) -> "Module":
         """Set training mode here and in every submodule; return self."""
-        if not isinstance(mode, bool):
-            raise TypeError(f"train(mode) expects a bool, got {type(mode).__name__}")
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"train(mode) expects a bool, got {type(mode).__name__} {mode!r}")
         for module in self.modules():
-            module.training = mode
+            module.training = bool(mode)
         return self
 
     def eval(self) -> "Module":

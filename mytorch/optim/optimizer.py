@@ -30,7 +30,10 @@ class Optimizer:
         name = type(self).__name__
         if isinstance(params, Parameter):
             raise TypeError(f"{name}(params) expects an iterable of Parameters, got a single Parameter: wrap it in a list")
-        params = list(params)
+        try:
+            params = list(params)
+        except TypeError:
+            raise TypeError(f"{name}(params) expects an iterable of Parameters, got {type(params).__name__}") from None
         if not params:
             raise ValueError(f"{name}(params) got an empty parameter list")
         for index, param in enumerate(params):
