@@ -30,7 +30,7 @@ class BatchNorm1d(Module):
         Added to the variance so a constant feature does not divide by zero.
     momentum : float in [0, 1), default 0.1
         Weight of the new batch statistic in the running averages.
-    dtype : floating dtype, default float64
+    dtype : float32 or float64, default float64
 
     Shapes
     ------

@@ -22,7 +22,7 @@ class Linear(Module):
         Learn the offset $b$ (starts at zero).
     init : {'he', 'xavier'}, default 'he'
         Kaiming uniform (fan-in, gain $\sqrt 2$) or Glorot uniform for `weight`.
-    dtype : floating dtype, default float64
+    dtype : float32 or float64, default float64
 
     Shapes
     ------
