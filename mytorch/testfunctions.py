@@ -19,7 +19,7 @@ def bowl(theta, curvature=BOWL_CURVATURE):
 
 def bowl_grad(theta, curvature=BOWL_CURVATURE):
     r"""Gradient of `bowl`: $(a_1 \theta_1, a_2 \theta_2)$."""
-    return np.asarray(curvature) * theta
+    return np.array([curvature[0] * theta[0], curvature[1] * theta[1]])
 
 
 def rosenbrock(theta):

@@ -21,6 +21,14 @@ def test_minima_and_grids():
     assert tf.rosenbrock(grid).shape == (3, 4)
 
 
+@pytest.mark.parametrize("grad", [tf.bowl_grad, tf.rosenbrock_grad])
+@pytest.mark.parametrize("shape", [(3, 4), (3, 2), (2, 2)])
+def test_gradients_of_a_grid_are_the_gradients_of_its_points(grad, shape):
+    grid = np.random.default_rng(0).standard_normal((2, *shape))
+    expected = np.stack([grad(grid[:, i, j]) for i, j in np.ndindex(shape)], axis=1).reshape(grid.shape)
+    np.testing.assert_array_equal(grad(grid), expected)
+
+
 def test_run_optimizer_records_every_step_of_the_training_loop():
     start, lr = [-4.0, 1.5], 0.04
     path = tf.run_optimizer(optim.SGD, tf.bowl_grad, start, 3, lr=lr)
