@@ -57,14 +57,14 @@ class Dataset:
 
     Attributes
     ----------
-    X_train, X_test : ndarray of shape (N, 2), float64
-        Inputs, standardised with the training set's statistics.
-    y_train, y_test : ndarray of shape (N,), int64
-        Labels in ``0 .. n_classes - 1``.
+    X_train, X_test : ndarray
+        Inputs of shape (N, 2), float64, standardised with the training set's statistics.
+    y_train, y_test : ndarray
+        Labels of shape (N,), int64, in ``0 .. n_classes - 1``.
     n_classes : int
     name : str
-    mean, std : ndarray of shape (2,)
-        The training statistics used to standardise (``X = (raw - mean) / std``).
+    mean, std : ndarray
+        The training statistics of shape (2,) used to standardise (``X = (raw - mean) / std``).
     """
 
     X_train: np.ndarray
@@ -224,7 +224,7 @@ def circles(n_samples: int = N_SAMPLES, noise: float = 0.08, factor: float = 0.5
                                  random_state=random_state, n_classes=2)
 
 
-#: The centres of the four blobs: the corners of a square.
+#: The centres of the four blobs, at the corners of a square.
 BLOB_CENTERS = ((-2.0, -2.0), (2.0, -2.0), (2.0, 2.0), (-2.0, 2.0))
 
 

@@ -50,7 +50,7 @@ __all__ = [
     "run_experiment",
 ]
 
-#: Hidden layer widths of every atlas network: 2 -> 32 -> 32 -> n_classes.
+#: Hidden layer widths of every atlas network (2 -> 32 -> 32 -> n_classes).
 HIDDEN = (32, 32)
 #: Passes over the training set, and the minibatch size.
 EPOCHS = 80
@@ -63,7 +63,7 @@ OPTIMIZERS = {
     "adam": (optim.Adam, "Adam"),
 }
 
-#: The hyperparameters of each optimizer: one table for all activations and datasets.
+#: The hyperparameters of each optimizer, one table for all activations and datasets.
 OPTIMIZER_DEFAULTS = {
     "sgd": {"lr": 0.4, "momentum": 0.9},
     "rmsprop": {"lr": 0.04, "alpha": 0.99, "eps": 1e-8},
