@@ -1,8 +1,8 @@
 """The benchmark atlas: 5 datasets x 3 optimizers x 4 activations = 60 experiments.
 
-Command line (``make atlas``)::
+Command line (``make atlas`` runs it with ``--out _build/atlas``)::
 
-    python -m mytorch.atlas --out atlas/
+    python -m mytorch.atlas --out DIR
 
 writes
 
@@ -15,7 +15,8 @@ writes
   columns;
 - ``grid_<dataset>.png``: a 3 x 4 grid of decision boundaries over the test
   points (rows optimizers, columns activations), test accuracy per panel;
-- ``curves_<dataset>.png``: training loss and test accuracy per epoch.
+- ``curves_<dataset>.png``: training loss and test accuracy per epoch;
+- ``overview.png``: the test accuracy of every experiment in one picture.
 
 With ``--sweep`` it runs :func:`sweep_learning_rates` instead and writes
 ``sweep.csv`` (the table stored as :data:`SWEEP_FILE`), the procedure that
@@ -297,7 +298,7 @@ def atlas_table(results) -> pd.DataFrame:
 
 def sklearn_mlp(optimizer: str, activation: str, *, hidden=HIDDEN, epochs=EPOCHS,
                 batch_size=BATCH_SIZE, seed=0):
-    """scikit-learn's ``MLPClassifier`` configured like :func:`run_experiment`.
+    """scikit-learn's ``MLPClassifier`` configured like :func:`~mytorch.experiment.run_experiment`.
 
     Same architecture, epochs, batch size, learning rate and optimizer
     hyperparameters; no L2 penalty (``alpha=0``, scikit-learn's default is

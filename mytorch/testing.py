@@ -2,7 +2,7 @@
 
 The chapter "Gradient checking" derives why the central difference
 $(f(x + h) - f(x - h)) / 2h$ has error $O(h^2)$ and how to read the
-relative error. The tests and every chapter use these functions.
+relative error. The tests and the chapters' numerical checks use these functions.
 """
 import numpy as np
 
@@ -75,7 +75,7 @@ def gradcheck(module, x, *, target=None, eps=1e-6, tol=1e-6, seed=0) -> dict:
         If `x` or a parameter is not float64 (float32 is too coarse for
         finite differences).
     ValueError
-        If `eps` is not a finite number > 0.
+        If `eps` or `tol` is not a finite number > 0 (TypeError if it is not a number).
     """
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError(f"gradcheck needs a float64 ndarray input, got {getattr(x, 'dtype', type(x).__name__)}")

@@ -17,7 +17,8 @@ class SGD(Optimizer):
         p &\leftarrow p - \eta \,(g + \mu v \text{ if Nesterov else } v)
 
     Derived, and shown equivalent to the textbook form, in the chapter
-    "SGD and momentum". State: `momentum_buffer` ($v$) and `step`. All parameters are
+    "SGD and momentum". With momentum, the state is
+    `momentum_buffer` ($v$) and `step`; without, there is none. All parameters are
     updated at once through the flat arrays `self.data` and `self.grad`.
 
     Parameters
