@@ -60,8 +60,8 @@ def test_backward_before_forward_raises(cls, kwargs, ref):
 
 def test_relu_gradient_is_the_step_function():
     relu = nn.ReLU()
-    relu(np.array([[-2.0, -0.5, 0.5, 3.0]]))
-    np.testing.assert_array_equal(relu.backward(np.full((1, 4), 7.0)), [[0, 0, 7, 7]])
+    relu(np.array([[-2.0, -0.5, 0.0, 0.5, 3.0]]))
+    np.testing.assert_array_equal(relu.backward(np.full((1, 5), 7.0)), [[0, 0, 0, 7, 7]])  # 0 at the kink, as PyTorch
 
 
 def test_gelu_known_values():

@@ -534,3 +534,10 @@ def test_reassigning_a_buffer_keeps_it_registered():
     net = Net()
     net.offset = np.ones(2)
     np.testing.assert_array_equal(net.state_dict()["offset"], np.ones(2))
+
+
+def test_a_module_used_twice_has_its_parameters_listed_once():
+    shared = nn.Linear(3, 3)
+    model = nn.Sequential(shared, nn.Tanh(), shared)
+    assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias"]
+    optim.SGD(model.parameters(), lr=0.1)  # refuses a Parameter listed twice

@@ -291,8 +291,11 @@ def test_state_dict_layout_rmsprop(momentum, keys):
     grads = [p.grad.copy() for p in params]
     opt.step()
     state = opt.state_dict()["state"][0]
-    assert keys <= set(state)
+    assert set(state) == keys | {"step"}
     np.testing.assert_allclose(state["square_avg"], 0.1 * grads[0] ** 2, rtol=1e-15)
+    if momentum:  # the buffer after one step, as PyTorch's: g / (sqrt(square_avg) + eps)
+        np.testing.assert_allclose(state["momentum_buffer"],
+                                   grads[0] / (np.sqrt(0.1 * grads[0] ** 2) + 1e-8), rtol=1e-14)
     group = opt.state_dict()["param_groups"][0]
     assert group["alpha"] == 0.9 and group["momentum"] == momentum
 
@@ -454,13 +457,36 @@ def test_base_optimizer_has_no_step():
         NoStep(make_params()).step()
 
 
-def test_loading_state_for_a_different_number_of_parameters_is_refused():
+@pytest.mark.parametrize("cls, kwargs", [(optim.SGD, {"lr": 0.1}), (optim.Adam, {})], ids=["stateless-sgd", "adam"])
+def test_loading_state_for_a_different_number_of_parameters_is_refused(cls, kwargs):
+    params = make_params()
+    opt = cls(params, **kwargs)
+    run(opt, params, steps=1)
+    sd = opt.state_dict()
+    with pytest.raises(ValueError) as excinfo:
+        cls(make_params()[:1], **kwargs).load_state_dict(sd)
+    assert_message(excinfo, "1 group of 1 parameters", r"\[2\]")
+
+
+@pytest.mark.parametrize("cls, kwargs", CONFIGS)
+def test_state_dict_is_a_copy_that_later_steps_do_not_change(cls, kwargs):
+    params = make_params()
+    opt = cls(params, **kwargs)
+    run(opt, params, steps=2)
+    sd = opt.state_dict()
+    saved = copy.deepcopy(sd)
+    run(opt, params, steps=1)
+    assert_tree_equal(sd, saved)
+
+
+def test_a_float32_optimizer_keeps_float32_state_when_it_loads_float64_state():
     params = make_params()
     opt = optim.Adam(params)
     run(opt, params, steps=1)
-    sd = opt.state_dict()
-    with pytest.raises(ValueError):
-        optim.Adam(make_params()[:1]).load_state_dict(sd)
+    fresh = optim.Adam(make_params(dtype=np.float32))
+    fresh.load_state_dict(opt.state_dict())
+    assert {key: value.dtype for key, value in fresh.state.items() if isinstance(value, np.ndarray)} == {
+        "exp_avg": np.float32, "exp_avg_sq": np.float32}
 
 
 def test_loading_state_of_the_wrong_shape_is_refused():

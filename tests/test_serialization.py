@@ -121,27 +121,28 @@ def test_object_arrays_are_refused_when_saving(tmp_path):
 # --------------------------------------------------------------------------
 
 
-def _expect_clear_error(path):
-    with pytest.raises(ValueError, match=re.escape(str(path))):
+def _expect_clear_error(path, reason=""):
+    """mytorch.load refuses `path` with a ValueError naming the file and, if given, the reason."""
+    with pytest.raises(ValueError, match=re.escape(str(path)) + " is not a valid mytorch file: " + reason):
         mytorch.load(path)
 
 
 def test_text_file(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("weights: 1, 2, 3\n")
-    _expect_clear_error(path)
+    _expect_clear_error(path, re.escape("it is not an .npz"))
 
 
 def test_random_bytes(tmp_path):
     path = tmp_path / "noise.npz"
     path.write_bytes(np.random.default_rng(0).bytes(2000))
-    _expect_clear_error(path)
+    _expect_clear_error(path, re.escape("it is not an .npz"))
 
 
 def test_empty_file(tmp_path):
     path = tmp_path / "empty.npz"
     path.write_bytes(b"")
-    _expect_clear_error(path)
+    _expect_clear_error(path, re.escape("it is not an .npz"))
 
 
 @pytest.mark.parametrize("fraction", [0.5, 0.9])
@@ -168,14 +169,14 @@ def test_corrupted_member(tmp_path):
 def test_foreign_npz(tmp_path):
     path = tmp_path / "other.npz"
     np.savez(path, a=np.ones(3), b=np.arange(4))
-    _expect_clear_error(path)
+    _expect_clear_error(path, re.escape("it has no '__mytorch__' entry"))
 
 
 def test_zip_that_is_not_an_npz(tmp_path):
     path = tmp_path / "archive.npz"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "hello")
-    _expect_clear_error(path)
+    _expect_clear_error(path, re.escape("it has no '__mytorch__' entry"))
 
 
 class _Payload:
@@ -240,13 +241,33 @@ def _rewrite_text_entries(path, text):
         np.savez(f, **entries)
 
 
-@pytest.mark.parametrize("text", ["not json {", '{"version": 999}', "[]"],
-                         ids=["not-json", "unknown-version", "wrong-shape"])
-def test_tampered_description(tmp_path, text):
+@pytest.mark.parametrize("text, reason", [
+    ("not json {", "Expecting value"),
+    ('{"version": 999, "root": {"dict": []}}', "unknown format header"),
+    ('{"version": 1}', "unknown format header"),
+    ("[]", "unknown format header"),
+], ids=["not-json", "unknown-version", "no-root", "wrong-shape"])
+def test_tampered_description(tmp_path, text, reason):
     path = tmp_path / "model.npz"
     mytorch.save(make_model().state_dict(), path)
     _rewrite_text_entries(path, text)
-    _expect_clear_error(path)
+    _expect_clear_error(path, reason)
+
+
+def test_a_save_that_fails_midway_leaves_the_previous_file_intact(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    first = {"w": np.arange(3.0)}
+    mytorch.save(first, path)
+
+    def crash(file, **arrays):
+        file.write(b"PK\x03\x04 half an archive")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", crash)
+    with pytest.raises(OSError, match="disk full"):
+        mytorch.save({"w": np.zeros(3)}, path)
+    monkeypatch.undo()
+    assert_tree_equal(mytorch.load(path), first)
 
 
 def test_description_pointing_at_a_missing_array(tmp_path):

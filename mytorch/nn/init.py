@@ -36,7 +36,8 @@ def calculate_gain(nonlinearity: str) -> float:
 def _array(tensor) -> np.ndarray:
     array = tensor.data if isinstance(tensor, Parameter) else tensor
     if not isinstance(array, np.ndarray) or array.dtype.kind != "f":
-        raise TypeError(f"init expects a Parameter or a floating-point ndarray, got {type(tensor).__name__}")
+        got = f"an ndarray of dtype {array.dtype}" if isinstance(array, np.ndarray) else type(tensor).__name__
+        raise TypeError(f"init expects a Parameter or a floating-point ndarray, got {got}")
     return array
 
 
