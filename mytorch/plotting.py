@@ -128,7 +128,8 @@ def decision_boundary(model, X, y, ax=None, *, n_classes=None, resolution: int =
     xx, yy, classes = predict_grid(model, xlim, ylim, resolution)
     levels = np.arange(n_classes + 1) - 0.5
     ax.contourf(xx, yy, classes, levels=levels, cmap=_class_cmap(n_classes), alpha=0.25)
-    ax.contour(xx, yy, classes, levels=levels[1:-1], colors="k", linewidths=0.6)
+    for c in range(n_classes):  # each class's outline: every border gets the same line, however far apart its labels
+        ax.contour(xx, yy, (classes == c).astype(float), levels=[0.5], colors="k", linewidths=0.6)
     scatter_classes(X, y, ax, n_classes=n_classes, s=s)
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)

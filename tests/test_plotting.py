@@ -78,6 +78,36 @@ def test_decision_boundary_draws_regions_boundaries_and_points():
     assert lo == pytest.approx(X[:, 0].min() - 0.5) and hi == pytest.approx(X[:, 0].max() + 0.5)
 
 
+class _HalfPlanes(nn.Module):
+    """Class `left` where x < 0, class `right` where x > 0, out of three."""
+
+    def __init__(self, left, right):
+        self.left, self.right = left, right
+
+    def forward(self, x):
+        logits = np.zeros((len(x), 3))
+        logits[:, self.left] = -x[:, 0]
+        logits[:, self.right] = x[:, 0]
+        return logits
+
+
+def _border_length(left, right):
+    fig, ax = plt.subplots()
+    X = np.array([[-1.0, -1.0], [1.0, 1.0]])
+    plotting.decision_boundary(_HalfPlanes(left, right), X, np.array([left, right]), ax=ax, n_classes=3,
+                               resolution=50)
+    lines = [path.vertices for c in ax.collections[:-1] if hasattr(c, "get_paths") and c.get_linewidth().size
+             and not c.get_facecolor().size for path in c.get_paths() if len(path.vertices)]
+    plt.close(fig)
+    return sum(np.abs(np.diff(v, axis=0)).sum() for v in lines)
+
+
+def test_every_border_is_drawn_alike_whatever_the_class_numbers():
+    # the border between classes 0 and 2 is as heavy as the one between 0 and 1
+    length_02, length_01 = _border_length(0, 2), _border_length(0, 1)
+    assert length_01 > 0 and length_02 == pytest.approx(length_01)
+
+
 def test_decision_boundary_rejects_points_not_in_the_plane():
     with pytest.raises(ValueError, match=r"X must have shape \(N, 2\) .*got shape \(4, 3\)"):
         plotting.decision_boundary(fixed_model(), np.zeros((4, 3)), np.zeros(4, dtype=int))
