@@ -108,8 +108,8 @@ def split_and_standardize(X, y, *, name: str, test_size: float = TEST_SIZE,
     caller = "split_and_standardize"
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
-    if X.ndim != 2:
-        raise ValueError(f"{caller}(X) must have shape (N, F), got shape {X.shape}")
+    if X.ndim != 2 or X.shape[0] < 2:
+        raise ValueError(f"{caller}(X) must have shape (N, F) with N >= 2, got shape {X.shape}")
     if y.shape != (X.shape[0],):
         raise ValueError(f"{caller}(y) must have shape ({X.shape[0]},) to match X, got shape {y.shape}")
     if not np.issubdtype(y.dtype, np.integer):
@@ -120,7 +120,7 @@ def split_and_standardize(X, y, *, name: str, test_size: float = TEST_SIZE,
         n_classes = int(y.max()) + 1
     else:
         check_int(caller, "n_classes", n_classes)
-    if len(y) and (y.min() < 0 or y.max() >= n_classes):
+    if y.min() < 0 or y.max() >= n_classes:
         raise ValueError(f"{caller}(y) must hold labels 0 .. {n_classes - 1} for n_classes={n_classes}, "
                          f"got labels from {y.min()} to {y.max()}")
     rng = np.random.default_rng(random_state)

@@ -133,8 +133,10 @@ def test_generator_bad_arguments(call, message):
 
 def test_split_bad_arguments():
     X, y = make_spiral(n_samples=30)
-    with pytest.raises(ValueError, match=r"split_and_standardize\(X\) must have shape \(N, F\), got shape \(30,\)"):
+    with pytest.raises(ValueError, match=r"split_and_standardize\(X\) must have shape \(N, F\) with N >= 2, got shape \(30,\)"):
         split_and_standardize(X[:, 0], y, name="x")
+    with pytest.raises(ValueError, match=r"split_and_standardize\(X\) must have shape \(N, F\) with N >= 2, got shape \(0, 2\)"):
+        split_and_standardize(X[:0], y[:0], name="x")
     with pytest.raises(ValueError, match=r"split_and_standardize\(y\) must have shape \(30,\) to match X, got shape \(29,\)"):
         split_and_standardize(X, y[:-1], name="x")
     with pytest.raises(TypeError, match=r"split_and_standardize\(y\) must hold integer labels, got dtype float64"):
