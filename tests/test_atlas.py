@@ -300,3 +300,8 @@ def test_command_line_errors(tmp_path, capsys):
     with pytest.raises(SystemExit):
         atlas.main([])
     assert "--out" in capsys.readouterr().err
+
+
+def test_a_tie_goes_to_the_first_rate_of_the_grid():
+    sweep = sweep_of([("adam", 0.1, "moons", "relu", 0.9), ("adam", 0.01, "moons", "relu", 0.9)])
+    assert atlas.choose_settings(sweep)["lr"] == {"adam": 0.1}

@@ -1,6 +1,7 @@
 """The toy datasets: shapes, determinism, standardisation, split, errors."""
 import numpy as np
 import pytest
+from sklearn.datasets import make_circles, make_moons
 
 from mytorch import datasets
 from mytorch.datasets import Dataset, load, make_spiral, split_and_standardize
@@ -179,3 +180,19 @@ def test_split_refuses_labels_outside_the_classes(labels, n_classes, message):
 def test_seed_test_size_and_n_classes_are_checked(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("name, make", [
+    ("moons", lambda seed: make_moons(1000, noise=0.1, random_state=seed)),
+    ("circles", lambda seed: make_circles(1000, noise=0.08, factor=0.5, random_state=seed)),
+])
+def test_random_state_seeds_the_split_too(name, make):
+    expected = split_and_standardize(*make(3), name=name, random_state=3)
+    np.testing.assert_array_equal(load(name, random_state=3).X_test, expected.X_test)
+
+
+def test_a_constant_feature_is_centred_not_divided_by_zero():
+    X = np.column_stack([np.arange(8.0), np.full(8, 3.0)])
+    data = split_and_standardize(X, np.arange(8) % 2, name="c", test_size=0.25)
+    assert data.std[1] == 1.0
+    np.testing.assert_array_equal(data.X_test[:, 1], 0.0)

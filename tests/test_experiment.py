@@ -141,3 +141,14 @@ def test_bad_configurations(kwargs, message):
 def test_hidden_must_be_a_tuple(call, hidden, message):
     with pytest.raises(TypeError, match=message):
         call(hidden)
+
+
+def test_train_accuracy_is_measured_on_the_training_set():
+    moons = load("moons")
+    result = run_experiment(moons, "adam", "relu", epochs=2)
+    predicted = result.model.eval()(moons.X_train).argmax(axis=1)
+    assert np.mean(predicted == moons.y_train) == result.train_accuracy
+
+
+def test_the_row_reports_the_learning_rate_used():
+    assert run_experiment("moons", "sgd", "relu", epochs=1, lr=0.01).row()["lr"] == 0.01

@@ -195,3 +195,15 @@ def test_a_fan_of_zero_is_refused(fill, shape):
 def test_rng_must_be_a_generator(fill, rng):
     with pytest.raises(TypeError, match=r"rng to be None or a numpy.random.Generator, got"):
         fill(np.empty((3, 4)), rng=rng)
+
+
+def test_gains_are_pytorchs():
+    assert init.calculate_gain("linear") == init.calculate_gain("sigmoid") == 1.0
+    assert init.calculate_gain("tanh") == pytest.approx(5 / 3)
+    assert init.calculate_gain("relu") == pytest.approx(math.sqrt(2))
+
+
+def test_kaiming_normal_scale_with_a_small_fan_in():
+    mytorch.manual_seed(0)
+    w = init.kaiming_normal_(np.empty((60000, 2)))
+    assert w.std() == pytest.approx(1.0, rel=0.02)  # sqrt(2) / sqrt(fan_in), fan_in = 2

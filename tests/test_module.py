@@ -541,3 +541,15 @@ def test_a_module_used_twice_has_its_parameters_listed_once():
     model = nn.Sequential(shared, nn.Tanh(), shared)
     assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias"]
     optim.SGD(model.parameters(), lr=0.1)  # refuses a Parameter listed twice
+
+
+def test_repr_indents_each_level_of_nesting():
+    model = nn.Sequential(nn.Sequential(nn.Linear(2, 2)), nn.ReLU())
+    assert repr(model).splitlines() == [
+        "Sequential(",
+        "  (0): Sequential(",
+        "    (0): Linear(in_features=2, out_features=2, bias=True)",
+        "  )",
+        "  (1): ReLU()",
+        ")",
+    ]

@@ -180,3 +180,22 @@ def test_plot_paths_draws_contours_paths_ends_and_the_minimum():
     assert len(ax.lines) == 2 * len(paths) + 1          # path and end dot each, one star
     assert ax.get_xlim() == (-4.5, 1.5)
     plt.close(fig)
+
+
+def test_layer_outputs_runs_in_eval_mode():
+    mytorch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.Dropout(0.5), nn.Linear(4, 2))
+    outputs = plotting.layer_outputs(model, np.random.default_rng(0).standard_normal((5, 2)))
+    assert not model.training
+    np.testing.assert_array_equal(outputs[2], outputs[1])  # dropout is the identity
+
+
+def test_predict_grid_spans_xlim_along_x_and_ylim_along_y():
+    xx, yy, _ = plotting.predict_grid(nn.Sequential(nn.Linear(2, 3)), (0, 1), (10, 20), resolution=3)
+    assert xx[0].tolist() == [0, 0.5, 1] and yy[:, 0].tolist() == [10, 15, 20]
+
+
+def test_layer_outputs_feeds_a_float32_model_float32():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh()).to(np.float32)
+    outputs = plotting.layer_outputs(model, np.zeros((4, 2)))
+    assert [o.dtype for o in outputs] == [np.float32] * 3

@@ -250,3 +250,14 @@ def test_eps_and_tol_must_be_finite_numbers_above_zero(rng, eps, error, message)
         numerical_gradient(lambda a: float(a.sum()), x, eps=eps)
     with pytest.raises(error, match=r"gradcheck\(tol\) " + message):
         gradcheck(nn.Tanh(), x, tol=eps)
+
+
+def test_a_nan_in_the_analytical_gradient_fails_the_check():
+    class NaNGradient(nn.Tanh):
+        def backward(self, grad_output):
+            grad = super().backward(grad_output)
+            grad[0, 0] = np.nan
+            return grad
+
+    with pytest.raises(GradcheckError, match="input"):
+        gradcheck(NaNGradient(), np.random.default_rng(0).standard_normal((3, 4)))
