@@ -152,8 +152,9 @@ def build_mlp(in_features: int, hidden, n_classes: int, activation: str = "relu"
     """
     activation = _choice("activation", activation, ACTIVATIONS)
     act_class, init, _ = ACTIVATIONS[activation]
-    if not isinstance(hidden, (tuple, list)):
-        raise TypeError(f"hidden widths must be a tuple of ints, got {type(hidden).__name__} {hidden!r}")
+    if isinstance(hidden, (str, bytes)) or not np.iterable(hidden):
+        raise TypeError(f"hidden widths must be a sequence of ints, got {type(hidden).__name__} {hidden!r}")
+    hidden = tuple(hidden)
     for width in hidden:
         if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
             raise ValueError(f"hidden widths must be positive ints, got {tuple(hidden)!r}")

@@ -134,13 +134,19 @@ def test_bad_configurations(kwargs, message):
     lambda hidden: build_mlp(2, hidden, 3),
 ], ids=["run_experiment", "build_mlp"])
 @pytest.mark.parametrize("hidden, message", [
-    (5, r"hidden widths must be a tuple of ints, got int 5"),
-    (None, r"hidden widths must be a tuple of ints, got NoneType None"),
-    ("32", r"hidden widths must be a tuple of ints, got str '32'"),
+    (5, r"hidden widths must be a sequence of ints, got int 5"),
+    (None, r"hidden widths must be a sequence of ints, got NoneType None"),
+    ("32", r"hidden widths must be a sequence of ints, got str '32'"),
 ], ids=["int", "None", "str"])
-def test_hidden_must_be_a_tuple(call, hidden, message):
+def test_hidden_must_be_a_sequence(call, hidden, message):
     with pytest.raises(TypeError, match=message):
         call(hidden)
+
+
+@pytest.mark.parametrize("hidden", [[8, 8], np.array([8, 8]), range(8, 10)], ids=["list", "array", "range"])
+def test_hidden_may_be_any_sequence_of_ints(hidden):
+    model = build_mlp(2, hidden, 3)
+    assert [m.out_features for m in model if isinstance(m, nn.Linear)] == [*hidden, 3]
 
 
 def test_train_accuracy_is_measured_on_the_training_set():
