@@ -546,6 +546,18 @@ def test_state_without_the_keys_a_step_needs_is_refused():
     assert_message(excinfo, "momentum_buffer", "step")
 
 
+@pytest.mark.parametrize("step", ["abc", 0, 1.5, True], ids=["str", "zero", "float", "bool"])
+def test_a_step_count_that_is_not_a_positive_int_is_refused(step):
+    params = make_params()
+    opt = optim.Adam(params)
+    run(opt, params, steps=1)
+    sd = copy.deepcopy(opt.state_dict())
+    sd["state"][0]["step"] = step
+    with pytest.raises(ValueError) as excinfo:
+        optim.Adam(make_params()).load_state_dict(sd)
+    assert_message(excinfo, r"state\[0\]\['step'\] must be an int >= 1", re.escape(repr(step)))
+
+
 def test_state_that_is_not_numbers_is_refused():
     params = make_params()
     opt = optim.Adam(params)

@@ -135,11 +135,13 @@ class Optimizer:
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore hyperparameters and state saved by `state_dict`.
 
-        Every problem (a different number of parameters, another optimizer's
-        hyperparameters or state keys, a hyperparameter this optimizer's
-        constructor refuses, a state array whose shape does not match its
-        parameter) is collected and raised as one ValueError before anything
-        changes.
+        Nothing changes unless everything fits. A different number of
+        parameters, another optimizer's hyperparameters or one this
+        optimizer's constructor refuses raise a ValueError at once; then every
+        problem with the state (other keys than this optimizer keeps, arrays
+        that are not real numbers or do not match their parameter's shape, a
+        step count that is not a positive int) is collected and raised as one
+        ValueError.
         """
         name = type(self).__name__
         try:
@@ -171,7 +173,9 @@ class Optimizer:
                 problems.append(f"state[{index}] has keys {sorted(entries)}, {name} keeps {sorted(reference.state)}")
                 continue
             for key, value in entries.items():
-                if not isinstance(reference.state[key], np.ndarray):
+                if not isinstance(reference.state[key], np.ndarray):  # the step count
+                    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                        problems.append(f"state[{index}][{key!r}] must be an int >= 1, got {value!r}")
                     continue
                 value = np.asarray(value)
                 if value.dtype.kind not in "biuf":
