@@ -48,8 +48,12 @@ def _decode(node, arrays: dict, where: str):
         raise ValueError(f"broken structure at {where}: expected a dict with one key, got {got}")
     (kind, value), = node.items()
     if kind == "array":
+        if value not in arrays:
+            raise ValueError(f"broken structure at {where}: no array named {value!r} in the file")
         return arrays[value]
     if kind == "dict":
+        if not all(isinstance(item, list) and len(item) == 2 for item in value):
+            raise ValueError(f"broken structure at {where}: a dict entry must be a [key, value] pair")
         return {k: _decode(v, arrays, f"{where}[{k!r}]") for k, v in value}
     if kind == "list":
         return [_decode(v, arrays, f"{where}[{i}]") for i, v in enumerate(value)]

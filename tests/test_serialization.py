@@ -282,7 +282,7 @@ def test_description_pointing_at_a_missing_array(tmp_path):
     entries[key] = np.array(text)
     with open(path, "wb") as f:
         np.savez(f, **entries)
-    _expect_clear_error(path)
+    _expect_clear_error(path, re.escape("broken structure at state_dict['0.weight']: no array named 'no-such-array'"))
 
 
 def test_file_is_written_exactly_at_the_given_path(tmp_path):
@@ -297,7 +297,9 @@ def test_file_is_written_exactly_at_the_given_path(tmp_path):
     ({"list": [{"value": 1}, {}]}, "state_dict[1]"),
     ({"dict": [[0, {"tuple": [[1]]}]]}, "state_dict[0][0]"),
     ({"dict": [["w", {"set": []}]]}, "state_dict['w']"),
-], ids=["two-keys", "no-key", "not-a-dict", "unknown-kind"])
+    ({"dict": [["w"]]}, "state_dict"),
+    ({"dict": [["w", {"array": "nope"}]]}, "state_dict['w']"),
+], ids=["two-keys", "no-key", "not-a-dict", "unknown-kind", "not-a-pair", "missing-array"])
 def test_malformed_entry_names_the_file_and_the_entry(tmp_path, root, where):
     path = tmp_path / "model.npz"
     mytorch.save({"w": np.zeros(2)}, path)
