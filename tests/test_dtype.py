@@ -130,10 +130,11 @@ def test_optimizer_keeps_float32_parameters(cls, kwargs):
                 assert value.dtype == F32, key
 
 
-HALF_AND_LONG = [np.float16, np.longdouble]
+# long double is float64 itself on some platforms (Windows, macOS on arm64): tested only where it is wider
+OTHER_FLOATS = [np.float16] + ([np.longdouble] if np.dtype(np.longdouble).itemsize > 8 else [])
 
 
-@pytest.mark.parametrize("dtype", HALF_AND_LONG)
+@pytest.mark.parametrize("dtype", OTHER_FLOATS)
 def test_only_float32_and_float64_are_accepted(dtype):
     name = np.dtype(dtype).name
     for make in (lambda: nn.Linear(2, 3, dtype=dtype), lambda: nn.BatchNorm1d(3, dtype=dtype),
@@ -142,7 +143,7 @@ def test_only_float32_and_float64_are_accepted(dtype):
             make()
 
 
-@pytest.mark.parametrize("dtype", HALF_AND_LONG)
+@pytest.mark.parametrize("dtype", OTHER_FLOATS)
 @pytest.mark.parametrize("module", [nn.ReLU(), nn.Dropout(0.5), nn.GELU(), nn.Softmax(), nn.MSELoss()],
                          ids=lambda m: type(m).__name__)
 def test_modules_without_parameters_refuse_other_dtypes_clearly(module, dtype):
