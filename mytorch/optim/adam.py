@@ -34,7 +34,9 @@ class Adam(Optimizer):
     params : iterable of Parameter
     lr : float, default 1e-3
     betas : (float, float) in [0, 1), default (0.9, 0.999)
-    eps : float, default 1e-8
+    eps : float >= 0, default 1e-8
+        Keeps the denominator away from 0. With ``eps=0``, a coordinate whose
+        gradients have all been 0 gets 0/0: NaN, with NumPy's warning.
     weight_decay : float, default 0
     """
 

@@ -27,7 +27,9 @@ class RMSprop(Optimizer):
     lr : float, default 1e-2
     alpha : float in [0, 1), default 0.99
         Decay of the running mean of squared gradients.
-    eps : float, default 1e-8
+    eps : float >= 0, default 1e-8
+        Keeps the denominator away from 0. With ``eps=0``, a coordinate whose
+        gradients have all been 0 gets 0/0: NaN, with NumPy's warning.
     momentum : float in [0, 1), default 0
     weight_decay : float, default 0
     """
