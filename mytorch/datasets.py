@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mytorch._validation import check_int, check_non_negative, check_open_fraction
+from mytorch._validation import check_int, check_non_negative, check_open_fraction, check_positive
 
 __all__ = [
     "DATASETS",
@@ -174,9 +174,7 @@ def make_spiral(n_samples: int = N_SAMPLES, n_arms: int = 3, noise: float = 0.05
     check_int(caller, "n_arms", n_arms, 2)
     check_int(caller, "n_samples", n_samples, n_arms)
     check_non_negative(caller, "noise", noise)
-    check_non_negative(caller, "turns", turns)
-    if turns == 0:
-        raise ValueError(f"{caller}(turns) must be > 0, got {turns}")
+    check_positive(caller, "turns", turns)
     check_int(caller, "random_state", random_state, 0)
     rng = np.random.default_rng(random_state)
     y = np.arange(n_samples) % n_arms

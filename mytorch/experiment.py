@@ -157,7 +157,7 @@ def build_mlp(in_features: int, hidden, n_classes: int, activation: str = "relu"
     hidden = tuple(hidden)
     for width in hidden:
         if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
-            raise ValueError(f"hidden widths must be positive ints, got {tuple(hidden)!r}")
+            raise ValueError(f"hidden widths must be positive ints, got {hidden!r}")
     widths = [in_features, *hidden]
     layers = []
     for fan_in, fan_out in zip(widths[:-1], widths[1:]):

@@ -113,7 +113,7 @@ def test_unknown_name(name):
     ({"n_samples": 2}, ValueError, r"make_spiral\(n_samples\) must be >= 3, got 2"),
     ({"noise": -0.1}, ValueError, r"make_spiral\(noise\) must be a finite number >= 0, got -0.1"),
     ({"noise": "a"}, TypeError, r"make_spiral\(noise\) must be a number, got str 'a'"),
-    ({"turns": 0}, ValueError, r"make_spiral\(turns\) must be > 0, got 0$"),
+    ({"turns": 0}, ValueError, r"make_spiral\(turns\) must be a finite number > 0, got 0$"),
 ])
 def test_spiral_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
