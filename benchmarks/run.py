@@ -276,7 +276,7 @@ def main(argv=None):
         print("(products: the step's eight matrix products alone, which any implementation computes)")
         for dtype in ("float64", "float32"):
             ratios = [t["mytorch"] / t["floor"] for d, _, _, _, t in rows if d == dtype]
-            print(f"\n{dtype}: mytorch/floor geometric mean {geometric_mean(ratios):.2f}, max {max(ratios):.2f}")
+            print(f"\n{dtype}: mytorch/floor geometric mean {geometric_mean(ratios):.3f}, max {max(ratios):.2f}")
         for width in (64, 256):
             ts = [t for _, _, w, b, t in rows if w == width and b in (32, 256)]
             print(f"width {width}, batch 32 and 256: sklearn/mytorch min {min(t['sklearn'] / t['mytorch'] for t in ts):.2f}, "
