@@ -39,7 +39,8 @@ class FloorMLP:
         self.g_a = np.empty((n, h), d)
         self.g_z = np.empty((n, h), d)
         self.mask = np.empty((n, h), bool)
-        self.rows = np.arange(n)
+        self.onehot = np.empty((n, c), bool)
+        self.classes = np.arange(c)
 
     def _activation(self, z, a):
         if self.tanh:
@@ -74,13 +75,14 @@ class FloorMLP:
         np.matmul(self.a2, W3.T, out=z3)
         z3 += b3
         # cross-entropy (log-sum-exp); z3 becomes the gradient dL/dz3
+        np.equal(y[:, None], self.classes, out=self.onehot)
         z3 -= z3.max(axis=1, keepdims=True)
-        picked = z3[self.rows, y]
+        picked = z3[self.onehot]
         np.exp(z3, out=z3)
         sum_exp = z3.sum(axis=1, keepdims=True)
         loss = (np.log(sum_exp).sum() - picked.sum()) / n
         z3 /= sum_exp
-        z3[self.rows, y] -= 1
+        z3 -= self.onehot
         z3 /= n
         # backward
         np.matmul(z3.T, self.a2, out=gW3)

@@ -173,6 +173,18 @@ def test_cross_entropy_label_out_of_range(batch, bad):
     assert_message(excinfo, "target", rf"(?<![\d.]){bad}(?![\d.])", r"0, [34]")
 
 
+@pytest.mark.parametrize("label_dtype, bad", [(dtype, getattr(np.iinfo(dtype), end))
+                                              for dtype in (np.int8, np.int64) for end in ("min", "max")]
+                         + [(np.uint8, 255), (np.uint64, np.iinfo(np.uint64).max)])
+def test_cross_entropy_label_check_holds_at_the_ends_of_the_label_dtype(batch, label_dtype, bad):
+    logits, target = batch
+    target = target.astype(label_dtype)
+    target[2] = bad
+    with pytest.raises(ValueError) as excinfo:
+        nn.CrossEntropyLoss()(logits, target)
+    assert_message(excinfo, "target", rf"(?<![\d.]){bad}(?![\d.])")
+
+
 @pytest.mark.parametrize("length", [5, 7])
 def test_cross_entropy_label_count_must_match_batch(batch, length):
     logits, _ = batch

@@ -48,16 +48,17 @@ class CrossEntropyLoss(Module):
             raise TypeError(f"CrossEntropyLoss expects target to be an integer ndarray of class indices, got {got}")
         if target.shape != (n,):
             raise ValueError(f"CrossEntropyLoss got target of shape {target.shape}: expected ({n},) to match logits {logits.shape}")
-        if target.min() < 0 or target.max() >= c:
+        onehot = target[:, None] == np.arange(c)  # (N, C): row n is True at column y_n
+        if np.count_nonzero(onehot) != n:  # a label outside [0, C) matches no column
             raise ValueError(
                 f"CrossEntropyLoss got target labels in [{target.min()}, {target.max()}]: expected labels in [0, {c - 1}]"
             )
         shifted = logits - logits.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         sum_exp = exp.sum(axis=1)
-        losses = np.log(sum_exp) - shifted[np.arange(n), target]
+        losses = np.log(sum_exp) - shifted[onehot]  # shifted[onehot]: z_{n, y_n} - m_n, row by row
         # backward turns these into softmax(logits) = exp / sum_exp
-        self._exp, self._sum_exp, self._target = exp, sum_exp, target
+        self._exp, self._sum_exp, self._onehot = exp, sum_exp, onehot
         total = losses.sum()
         return logits.dtype.type(total / n if self.reduction == "mean" else total)
 
@@ -65,8 +66,8 @@ class CrossEntropyLoss(Module):
         if self._exp is None:
             raise backward_before_forward(self)
         grad_input = self._exp / self._sum_exp[:, None]  # softmax(logits)
+        grad_input -= self._onehot  # softmax(logits) - onehot(target)
         n = grad_input.shape[0]
-        grad_input[np.arange(n), self._target] -= 1
         if self.reduction == "mean":
             grad_input /= n
         return grad_input
