@@ -48,7 +48,7 @@ class CrossEntropyLoss(Module):
             raise TypeError(f"CrossEntropyLoss expects target to be an integer ndarray of class indices, got {got}")
         if target.shape != (n,):
             raise ValueError(f"CrossEntropyLoss got target of shape {target.shape}: expected ({n},) to match logits {logits.shape}")
-        onehot = target[:, None] == np.arange(c)  # (N, C): row n is True at column y_n
+        onehot = target[:, None] == np.arange(c)  # (N, C): row i is True at column y_i
         if np.count_nonzero(onehot) != n:  # a label outside [0, C) matches no column
             raise ValueError(
                 f"CrossEntropyLoss got target labels in [{target.min()}, {target.max()}]: expected labels in [0, {c - 1}]"
@@ -56,7 +56,7 @@ class CrossEntropyLoss(Module):
         shifted = logits - logits.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         sum_exp = exp.sum(axis=1)
-        losses = np.log(sum_exp) - shifted[onehot]  # shifted[onehot]: z_{n, y_n} - m_n, row by row
+        losses = np.log(sum_exp) - shifted[onehot]  # shifted[onehot]: z_{i, y_i} - m_i, row by row
         # backward turns these into softmax(logits) = exp / sum_exp
         self._exp, self._sum_exp, self._onehot = exp, sum_exp, onehot
         total = losses.sum()
