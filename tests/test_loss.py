@@ -107,6 +107,25 @@ def test_cross_entropy_of_huge_logits_is_exact_and_warning_free(dtype):
     np.testing.assert_allclose(grad, [[1, -1, 0], [0, 0, 0]], atol=1e-6)
 
 
+@pytest.mark.parametrize("dtype, margin", [(np.float32, 95.0), (np.float64, 720.0)])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_gradient_has_no_subnormal_entries(dtype, margin, reduction):
+    # Row 0 is classified so confidently that exp(-margin), the probability of
+    # each other class, is subnormal; row 1 is an ordinary example.
+    logits = np.array([[0.0, -margin, -margin], [0.3, -0.2, 0.1]], dtype=dtype)
+    target = np.array([0, 2])
+    criterion = nn.CrossEntropyLoss(reduction=reduction)
+    criterion(logits, target)
+    grad = criterion.backward()
+    tiny = np.finfo(dtype).tiny
+    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+    formula = (exp / exp.sum(axis=1, keepdims=True) - np.eye(3)[target]) / (2 if reduction == "mean" else 1)
+    assert 0 < formula[0, 1] < tiny, "the formula must produce a subnormal entry, or the test checks nothing"
+    assert not ((grad != 0) & (np.abs(grad) < tiny)).any()
+    np.testing.assert_array_equal(grad[0], [0, 0, 0])
+    np.testing.assert_allclose(grad[1], formula[1], rtol=1e-6)
+
+
 # --------------------------------------------------------------------------
 # MSELoss
 # --------------------------------------------------------------------------

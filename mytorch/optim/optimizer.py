@@ -3,6 +3,7 @@ import copy
 
 import numpy as np
 
+from mytorch._numerics import flush_subnormals
 from mytorch.nn.module import Parameter
 
 
@@ -115,7 +116,7 @@ class Optimizer:
         """
         if step % self.FLUSH_EVERY == 0:
             for array in moving_averages:
-                np.copyto(array, 0, where=np.abs(array) < np.finfo(array.dtype).tiny)
+                flush_subnormals(array)
 
     def state_dict(self) -> dict:
         """`{"state": {i: {key: value}}, "param_groups": [{..., "params": [0, 1, ...]}]}`, copied.
