@@ -10,11 +10,14 @@ import numpy as np
 
 
 class FloorMLP:
-    def __init__(self, weights, activation, batch_size, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    def __init__(self, weights, activation, batch_size, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                 flush_loss_gradient=True):
         """`weights`: [W1, b1, W2, b2, W3, b3] (copied), W of shape (out, in).
 
         All parameters live in one flat array (and all gradients in another),
         the layers' arrays being views, so Adam is a dozen calls per step.
+        `flush_loss_gradient=False` leaves out what mytorch's cross-entropy
+        does to subnormal entries of its gradient, to measure what that saves.
         """
         self.flat = np.concatenate([w.ravel() for w in weights])
         self.flat_grad = np.zeros_like(self.flat)
@@ -27,6 +30,7 @@ class FloorMLP:
         self.m, self.v, self.tmp = (np.zeros_like(self.flat) for _ in range(3))
         self.tanh = activation == "tanh"
         self.lr, (self.beta1, self.beta2), self.eps, self.t = lr, betas, eps, 0
+        self.flush_loss_gradient, self.tiny = flush_loss_gradient, np.finfo(self.dtype).tiny
         self._allocate(batch_size)
 
     def _allocate(self, n):
@@ -84,6 +88,8 @@ class FloorMLP:
         z3 /= sum_exp
         z3 -= self.onehot
         z3 /= n
+        if self.flush_loss_gradient:  # as mytorch: subnormal entries become 0
+            z3[np.abs(z3) < self.tiny] = 0
         # backward
         np.matmul(z3.T, self.a2, out=gW3)
         np.sum(z3, axis=0, out=gb3)
@@ -110,7 +116,7 @@ class FloorMLP:
         v += tmp
         if self.t % 64 == 0:  # as mytorch: moving averages that decayed below the smallest normal become 0
             for average in (m, v):
-                np.copyto(average, 0, where=np.abs(average) < np.finfo(average.dtype).tiny)
+                average[np.abs(average) < self.tiny] = 0
         np.sqrt(v, out=tmp)
         tmp += eps_t
         np.divide(m, tmp, out=tmp)

@@ -1,6 +1,6 @@
 """Training-step speed: mytorch against the hand-written floor and scikit-learn.
 
-Usage: python benchmarks/run.py [--quick] [--atlas] [--repeats R] [--overhead]
+Usage: python benchmarks/run.py [--quick] [--atlas] [--repeats R] [--overhead] [--subnormals]
 
 For an MLP 2 -> H -> H -> C with cross-entropy and Adam, each
 configuration is timed for mytorch (a Sequential of the package's modules
@@ -80,9 +80,9 @@ class MytorchRunner:
 
 
 class FloorRunner:
-    def __init__(self, width, activation, dtype, batch_size):
+    def __init__(self, width, activation, dtype, batch_size, flush_loss_gradient=True):
         weights = [p.data for p in build_mytorch(width, activation, dtype).parameters()]
-        self.mlp = FloorMLP(weights, activation, batch_size, lr=LR)
+        self.mlp = FloorMLP(weights, activation, batch_size, lr=LR, flush_loss_gradient=flush_loss_gradient)
 
     def run(self, x, y, index_batches):
         for idx in index_batches:
@@ -240,6 +240,36 @@ def overheads(repeats):
         print(f"  {np.dtype(dtype).name}: " + ", ".join(cells))
 
 
+def subnormal_effect(steps=6000, chunk=100, timed=5):
+    """Step time at the start and at the end of a long float32 run, with and without flushing the loss gradient.
+
+    As the training loss falls, more and more examples are classified so
+    confidently that the probabilities of their other classes, and so the
+    loss gradient, fall below the smallest normal float32 number; every
+    matrix product of the backward pass then reads subnormal numbers. The
+    runs take turns, `chunk` steps each, so that the machine's slow phases
+    fall on all of them alike.
+    """
+    width, batch_size, dtype = 64, 256, np.float32
+    x, y, index_batches = workload(dtype, batch_size, steps)
+    chunks = [index_batches[i:i + chunk] for i in range(0, steps, chunk)]
+    runners = {"floor, loss gradient not flushed": FloorRunner(width, "relu", dtype, batch_size, flush_loss_gradient=False),
+               "floor": FloorRunner(width, "relu", dtype, batch_size),
+               "mytorch": MytorchRunner(width, "relu", dtype)}
+    times = {name: [] for name in runners}
+    for part in chunks:
+        for name, runner in runners.items():
+            times[name].append(time_per_step(runner, x, y, part))
+    print(f"float32, ReLU, width {width}, batch {batch_size}, {steps} steps of Adam (lr {LR}), taking turns every "
+          f"{chunk} steps; median time per step over the first and the last {timed * chunk} steps:")
+    for name, t in times.items():
+        first, last = median(t[:timed]), median(t[-timed:])
+        print(f"  {name:33} {first * 1e6:6.1f} us -> {last * 1e6:6.1f} us ({last / first:.2f}x)")
+    gradient = runners["floor, loss gradient not flushed"].mlp.z3  # the last step's dL/dlogits
+    subnormal = (gradient != 0) & (np.abs(gradient) < np.finfo(dtype).tiny)
+    print(f"subnormal entries in the last loss gradient when not flushed: {subnormal.mean():.1%}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
@@ -247,13 +277,16 @@ def main(argv=None):
     parser.add_argument("--atlas", action="store_true", help="also time `python -m mytorch.atlas`")
     parser.add_argument("--overhead", action="store_true",
                         help="instead of the table: mytorch's fixed cost per step, and page faults per step")
+    parser.add_argument("--subnormals", action="store_true",
+                        help="instead of the table: step times late in a long float32 run, with and without "
+                             "flushing subnormal entries of the loss gradient")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else args.repeats
     print(machine_description())
     print("BLAS threads: 1. Times are medians of interleaved repetitions; ratios are what to compare.\n")
-    if args.overhead:
+    if args.overhead or args.subnormals:
         with threadpool_limits(limits=1, user_api="blas"):
-            overheads(repeats)
+            overheads(repeats) if args.overhead else subnormal_effect()
         return
 
     configs = [(dtype, activation, width, batch_size)
