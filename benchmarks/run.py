@@ -241,31 +241,39 @@ def overheads(repeats):
 
 
 def subnormal_effect(steps=6000, chunk=100, timed=5):
-    """Step time at the start and at the end of a long float32 run, with and without flushing the loss gradient.
+    """Step times late in a long float32 run, with and without flushing subnormal entries of the loss gradient.
 
     As the training loss falls, more and more examples are classified so
     confidently that the probabilities of their other classes, and so the
     loss gradient, fall below the smallest normal float32 number; every
     matrix product of the backward pass then reads subnormal numbers. The
-    runs take turns, `chunk` steps each, so that the machine's slow phases
-    fall on all of them alike.
+    runs take turns, `chunk` steps each, in a rotating order. Times are
+    medians over `timed` turns of the mean time per step in a turn; ratios
+    are taken turn by turn, so that a slow phase of the machine falls on
+    both sides of each.
     """
     width, batch_size, dtype = 64, 256, np.float32
     x, y, index_batches = workload(dtype, batch_size, steps)
-    chunks = [index_batches[i:i + chunk] for i in range(0, steps, chunk)]
     runners = {"floor, loss gradient not flushed": FloorRunner(width, "relu", dtype, batch_size, flush_loss_gradient=False),
                "floor": FloorRunner(width, "relu", dtype, batch_size),
                "mytorch": MytorchRunner(width, "relu", dtype)}
-    times = {name: [] for name in runners}
-    for part in chunks:
-        for name, runner in runners.items():
-            times[name].append(time_per_step(runner, x, y, part))
-    print(f"float32, ReLU, width {width}, batch {batch_size}, {steps} steps of Adam (lr {LR}), taking turns every "
-          f"{chunk} steps; median time per step over the first and the last {timed * chunk} steps:")
+    names = list(runners)
+    times = {name: [] for name in names}
+    for turn, start in enumerate(range(0, steps, chunk)):
+        for name in names[turn % len(names):] + names[:turn % len(names)]:
+            times[name].append(time_per_step(runners[name], x, y, index_batches[start:start + chunk]))
+
+    def ratio(a, b, turns):
+        return median(p / q for p, q in zip(times[a][turns], times[b][turns]))
+
+    first, last = slice(None, timed), slice(-timed, None)
+    print(f"float32, ReLU, width {width}, batch {batch_size}, {steps} steps of Adam (lr {LR}), "
+          f"taking turns every {chunk} steps; time per step over the first and the last {timed * chunk} steps:")
     for name, t in times.items():
-        first, last = median(t[:timed]), median(t[-timed:])
-        print(f"  {name:33} {first * 1e6:6.1f} us -> {last * 1e6:6.1f} us ({last / first:.2f}x)")
-    gradient = runners["floor, loss gradient not flushed"].mlp.z3  # the last step's dL/dlogits
+        print(f"  {name:33} {median(t[first]) * 1e6:6.1f} us, {median(t[last]) * 1e6:6.1f} us")
+    print(f"not flushed / flushed (floor): first {ratio(names[0], names[1], first):.2f}, last {ratio(names[0], names[1], last):.2f}; "
+          f"mytorch / floor: first {ratio(names[2], names[1], first):.2f}, last {ratio(names[2], names[1], last):.2f}")
+    gradient = runners[names[0]].mlp.z3  # the last step's dL/dlogits
     subnormal = (gradient != 0) & (np.abs(gradient) < np.finfo(dtype).tiny)
     print(f"subnormal entries in the last loss gradient when not flushed: {subnormal.mean():.1%}")
 
@@ -275,11 +283,12 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
     parser.add_argument("--repeats", type=int, default=11)
     parser.add_argument("--atlas", action="store_true", help="also time `python -m mytorch.atlas`")
-    parser.add_argument("--overhead", action="store_true",
-                        help="instead of the table: mytorch's fixed cost per step, and page faults per step")
-    parser.add_argument("--subnormals", action="store_true",
-                        help="instead of the table: step times late in a long float32 run, with and without "
-                             "flushing subnormal entries of the loss gradient")
+    instead = parser.add_mutually_exclusive_group()
+    instead.add_argument("--overhead", action="store_true",
+                         help="instead of the table: mytorch's fixed cost per step, and page faults per step")
+    instead.add_argument("--subnormals", action="store_true",
+                         help="instead of the table: step times late in a long float32 run, with and without "
+                              "flushing subnormal entries of the loss gradient")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else args.repeats
     print(machine_description())

@@ -21,13 +21,14 @@ def _check_reduction(who: str, reduction) -> None:
 class CrossEntropyLoss(Module):
     r"""Cross-entropy of integer targets under the softmax of the logits.
 
-    With $m_n = \max_c z_{nc}$, the log-sum-exp form
-    $\ell_n = m_n + \log \sum_c e^{z_{nc} - m_n} - z_{n, y_n}$
-    never overflows. $L = \frac1N \sum_n \ell_n$ (`'mean'`) or $\sum_n \ell_n$ (`'sum'`).
+    With $m_i = \max_c z_{ic}$, the log-sum-exp form
+    $\ell_i = m_i + \log \sum_c e^{z_{ic} - m_i} - z_{i y_i}$
+    never overflows. $L = \frac1N \sum_i \ell_i$ (`'mean'`) or $\sum_i \ell_i$ (`'sum'`).
 
     Backward: $\partial L / \partial z = (\mathrm{softmax}(z) - \mathrm{onehot}(y)) / N$
-    for `'mean'` (without the $1/N$ for `'sum'`), with entries smaller than
-    the smallest normal number set to 0 (they only slow down what reads them).
+    for `'mean'` (without the $1/N$ for `'sum'`), with entries smaller in
+    magnitude than the smallest normal number set to 0: subnormal numbers,
+    which slow down every operation that reads them.
 
     Shapes: logits $(N, C)$, target $(N,)$ integers in $[0, C)$.
     """
