@@ -295,7 +295,10 @@ def main(argv=None):
     print("BLAS threads: 1. Times are medians of interleaved repetitions; ratios are what to compare.\n")
     if args.overhead or args.subnormals:
         with threadpool_limits(limits=1, user_api="blas"):
-            overheads(repeats) if args.overhead else subnormal_effect()
+            if args.overhead:
+                overheads(repeats)
+            else:
+                subnormal_effect()
         return
 
     configs = [(dtype, activation, width, batch_size)
