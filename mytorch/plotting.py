@@ -32,7 +32,7 @@ CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 def book_style() -> None:
     """Set matplotlib defaults for figures at book width.
 
-    Small PNGs (nbval skips PNG, and the HTML stays light), readable fonts,
+    Small PNGs (their pixels are never compared, and the HTML stays light), readable fonts,
     no top/right spines.
     """
     mpl.rcParams.update({

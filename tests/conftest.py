@@ -1,7 +1,7 @@
 """Shared test setup.
 
 - Figures drawn by the Python tests use the non-interactive Agg backend.
-- The chapters that nbval re-runs get the same kernel environment as
+- The chapters that `make test` re-runs (tools/nbcompare.py) get the same kernel environment as
   `make execute` (tools/execute.py): figures through the inline backend even
   if the shell sets MPLBACKEND, and a fixed hash seed. Kernels inherit this
   process's environment, so it is set here, before any of them starts.

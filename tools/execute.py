@@ -3,7 +3,7 @@
 Usage: python tools/execute.py [NOTEBOOK ...]   (default: every book/*.ipynb)
 
 Each notebook runs top to bottom in a new kernel of the current Python (the
-same kernel nbval uses with --nbval-current-env), with the notebook's folder
+same kernel tools/nbcompare.py uses in `make test`), with the notebook's folder
 as working directory. Outputs are stored without timing metadata, so a
 re-run of unchanged code changes nothing in git.
 """
@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # (and stay fast when the other core is busy).
 KERNEL_ENV = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 UNSET_ENV = ("MPLBACKEND",)
+#: Seconds a cell may run.
+TIMEOUT = 1200
 
 
 class CurrentPythonKernelSpecs(KernelSpecManager):
@@ -62,12 +64,16 @@ def coalesce_streams(nb) -> None:
             cell.outputs = merged
 
 
-def execute(path: Path, timeout: int = 1200) -> None:
+def kernel_manager() -> KernelManager:
+    """A manager for an IPython kernel of this very Python."""
+    return KernelManager(kernel_name="python3", kernel_spec_manager=CurrentPythonKernelSpecs())
+
+
+def execute(path: Path, timeout: int = TIMEOUT) -> None:
     nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
-    km = KernelManager(kernel_name="python3", kernel_spec_manager=CurrentPythonKernelSpecs())
     client = NotebookClient(
         nb,
-        km=km,
+        km=kernel_manager(),
         timeout=timeout,
         record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
