@@ -8,11 +8,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test book mathjax sync execute lab atlas bench clean
+.PHONY: help venv test test-fp book mathjax sync execute lab atlas bench clean
 
 help:
 	@echo "make book      build the HTML book into _build/html"
-	@echo "make test      unit tests, sync check, every chapter re-run (nbval), book build, browser test"
+	@echo "make test      unit tests, sync check, every chapter re-run and compared, book build, browser test"
+	@echo "make test-fp   the chapters and the atlas tests again, as another processor computes"
 	@echo "make sync      rewrite the book's code cells from the package source"
 	@echo "make execute   re-run every chapter in a fresh kernel and store its outputs"
 	@echo "make lab       open the chapters in JupyterLab"
@@ -32,7 +33,14 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest tests book --nbval --nbval-current-env --cov=mytorch --cov-report=term
+	$(PY) -m pytest tests book -p nbcompare --notebooks --cov=mytorch --cov-report=term
+
+# What depends on floating point, once more under another OpenBLAS kernel and
+# without NumPy's widest SIMD paths (tools/fpsetup.py): stored outputs must hold
+# on every reader's processor, not only on the one that stored them.
+test-fp: $(STAMP)
+	env $$($(PY) tools/fpsetup.py) $(PY) -m pytest book tests/test_atlas.py tests/test_readme.py \
+	  -p nbcompare --notebooks
 
 mathjax: $(STAMP)
 	@$(PY) tools/mathjax.py
