@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-fp book mathjax sync execute lab atlas bench clean
+.PHONY: help venv test test-fp book sync execute lab atlas bench clean
 
 help:
 	@echo "make book      build the HTML book into _build/html"
@@ -27,6 +27,8 @@ $(STAMP): requirements.txt pyproject.toml
 	  { echo "mytorch needs Python 3.10 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)." \
 	         "Run e.g. 'make PYTHON=python3.12 ...'."; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing requirements.txt and mytorch (editable) into $(VENV):" \
+	      "about 90 s the first time, a few seconds when only the package changed."
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -e .
 	@touch $@
 
@@ -42,10 +44,7 @@ test-fp: $(STAMP)
 	env $$($(PY) tools/fpsetup.py) $(PY) -m pytest book tests/test_atlas.py tests/test_readme.py \
 	  -p nbcompare --notebooks
 
-mathjax: $(STAMP)
-	@$(PY) tools/mathjax.py
-
-book: mathjax
+book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 	@echo "The book is in _build/html: open _build/html/index.html in a browser."
 
@@ -67,5 +66,5 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf _build _mathjax .pytest_cache .hypothesis .coverage htmlcov *.egg-info
+	rm -rf _build .pytest_cache .hypothesis .coverage htmlcov *.egg-info
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

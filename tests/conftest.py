@@ -70,12 +70,6 @@ def jupyter_book() -> str:
 def built_book(tmp_path_factory) -> BookBuild:
     """Build the whole book from scratch (no stale environment can hide a
     warning) into a temporary folder."""
-    import mathjax  # tools/mathjax.py
-
-    try:
-        mathjax.ensure()
-    except mathjax.MathJaxError as exc:
-        pytest.fail(str(exc))
     out = tmp_path_factory.mktemp("book")
     start = time.perf_counter()
     proc = subprocess.run(
