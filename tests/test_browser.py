@@ -2,9 +2,12 @@
 
 The book is served on 127.0.0.1 and opened in a headless Chromium (Debian's
 `chromium`, driven by Playwright). Any request to another host is aborted
-and fails the page. On each page: MathJax has typeset every formula with its
-own web fonts and no error, every image has loaded, no response is an error,
-no script raises, and every link inside the book leads to a file that exists.
+and fails the page. Each page is opened at a desktop width (1280 px) and a
+phone's (390 px); on each: MathJax has typeset every formula with its own web
+fonts and no error, every image has loaded, no response is an error, no script
+raises, every link inside the book leads to a file that exists, there is
+exactly one search box, and no display equation runs past its column (a wide
+one scrolls in its own box).
 """
 import functools
 import http.server
@@ -31,6 +34,8 @@ FLAGS = [
 # Every page of a Jupyter Book 1 site logs this harmless script error.
 KNOWN_PAGE_ERRORS = ("THEBE_JS_URL",)
 TIMEOUT_MS = 30_000
+WIDTHS = (1280, 390)  # a desktop browser; a phone (touch, overlay scrollbars)
+PHONE = 390
 REDIRECT = '<meta http-equiv="Refresh"'
 
 
@@ -114,15 +119,19 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        # Scrollbars as a reader's browser draws them (headless hides them by default).
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
+                                             ignore_default_args=["--hide-scrollbars"])
         yield browser
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def context(browser, site):
+@pytest.fixture(scope="module", params=WIDTHS, ids=lambda w: f"{w}px")
+def context(browser, site, request):
     base, _ = site
-    context = browser.new_context()
+    phone = request.param == PHONE
+    context = browser.new_context(viewport={"width": request.param, "height": 900},
+                                  is_mobile=phone, has_touch=phone)
     context.outside_requests = []
 
     def only_local(route):
@@ -172,6 +181,20 @@ async (timeoutMs) => {
     brokenImages: images.filter((img) => !img.complete || img.naturalWidth === 0)
       .map((img) => img.getAttribute('src')),
     links: [...document.querySelectorAll('a[href]')].map((a) => a.href),
+    searchBoxes: [...document.querySelectorAll('button.search-button__button')]
+      .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
+      .length,
+    clippedEquations: [...document.querySelectorAll('mjx-container[display="true"]')]
+      .filter((eq) => {
+        const column = eq.closest('article, .bd-article, main');
+        const outside = column
+          && eq.getBoundingClientRect().right > column.getBoundingClientRect().right + 1;
+        const overflows = eq.scrollWidth > eq.clientWidth + 1;
+        const scrolls = ['auto', 'scroll'].includes(getComputedStyle(eq).overflowX)
+          && eq.offsetHeight - eq.clientHeight >= 2;  // with a scrollbar the reader can see
+        return outside || (overflows && !scrolls);
+      })
+      .map((eq) => (eq.getAttribute('aria-label') || eq.textContent).slice(0, 60)),
   };
 }
 """
@@ -236,6 +259,10 @@ def check_page(context, site, page_path: str, expect_math: bool = False) -> list
             problems.append("no MathJax web font (MJXTEX/MJXZERO) was loaded: "
                             "formulas are drawn in fallback fonts")
         problems += [f"MathJax font failed to load: {f}" for f in found["fontsFailed"]]
+    if found["searchBoxes"] != 1:
+        problems.append(f"{found['searchBoxes']} search boxes, expected one")
+    problems += [f"display equation wider than its column, without a visible scrollbar: {eq}"
+                 for eq in found["clippedEquations"]]
     for url in sorted(set(found["links"])):
         target = local_file(url, base, html)
         if target is not None and not target.exists():
