@@ -15,7 +15,10 @@ import contextlib
 
 import numpy as np
 
-_grad_enabled = True
+class GradMode:
+    """Whether operations on Tensors record a graph: PyTorch's grad mode, one flag."""
+
+    enabled = True
 
 
 @contextlib.contextmanager
@@ -26,17 +29,16 @@ def no_grad():
     arrays, as under PyTorch's `torch.no_grad()`: for evaluation, and for
     updates of parameters that must not be differentiated.
     """
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
+    previous, GradMode.enabled = GradMode.enabled, False
     try:
         yield
     finally:
-        _grad_enabled = previous
+        GradMode.enabled = previous
 
 
 def is_grad_enabled() -> bool:
     """False inside `no_grad()`, True otherwise."""
-    return _grad_enabled
+    return GradMode.enabled
 
 
 def topological_order(root) -> list:
@@ -208,7 +210,7 @@ class Tensor:
     def _record(cls, data, parents, vjp, saved, op):
         """The result of an operation: a graph node if a parent needs a gradient."""
         out = cls(data)
-        if _grad_enabled and any(parent.requires_grad for parent in parents):
+        if GradMode.enabled and any(parent.requires_grad for parent in parents):
             out.requires_grad = True
             out._parents, out._vjp, out._saved, out.op = parents, vjp, saved, op
         return out
@@ -344,9 +346,10 @@ class Tensor:
             $G$, the gradient with respect to this tensor; may be omitted
             when the tensor holds a single number (a loss), and is then 1.
         retain_graph : bool, default False
-            Keep the saved arrays, so that `backward` can run through this
-            graph again. By default they are freed as soon as each node has
-            passed its gradient on, as PyTorch does.
+            Keep the graph, so that `backward` can run through it again. By
+            default each node drops its saved arrays and its links to its
+            parents as soon as it has passed its gradient on, as PyTorch
+            frees its graph, so that the intermediate arrays can be freed.
 
         Raises
         ------
@@ -392,8 +395,8 @@ class Tensor:
                 if parent.requires_grad:
                     key = id(parent)
                     grads[key] = grads[key] + parent_grad if key in grads else parent_grad
-            if not retain_graph:
-                node._saved = None
+            if not retain_graph:  # free what only backward needed: saved arrays and links
+                node._saved, node._parents = None, ()
 
     def __repr__(self):
         if not self.is_leaf:

@@ -198,7 +198,7 @@ def test_graph_is_freed_unless_retained(rng):
     first = x.grad.copy()
     loss.backward()  # the graph was kept: a second pass works, gradients add
     np.testing.assert_allclose(x.grad, 2 * first, rtol=1e-15)
-    assert saved_nbytes(loss) == 0
+    assert saved_nbytes(loss) == 0 and loss._parents == ()  # the links are dropped too
     with pytest.raises(RuntimeError, match=r"freed by an earlier backward\(\).*retain_graph=True"):
         loss.backward()
 
