@@ -4,6 +4,9 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import mytorch
 from mytorch import nn
@@ -80,6 +83,18 @@ def test_ops_with_a_number_on_the_left(op, rng):
 @pytest.mark.parametrize("exponent", [2, 3, -0.5, 1.5])
 def test_pow(exponent, rng):
     check_tape(lambda a: a**exponent, rng.uniform(0.5, 2.0, (3, 4)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
+       op=st.sampled_from(["add", "mul"]), seed=st.integers(0, 2**16))
+def test_broadcasting_of_any_shapes(shapes, op, seed):
+    rng = np.random.default_rng(seed)
+    a, b = (rng.standard_normal(shape) for shape in shapes.input_shapes)
+    leaves = [Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)]
+    out = leaves[0] + leaves[1] if op == "add" else leaves[0] * leaves[1]
+    assert out.shape == shapes.result_shape
+    check_tape((lambda x, y: x + y) if op == "add" else (lambda x, y: x * y), a, b, seed=seed)
 
 
 def test_matmul_and_transpose(rng):
