@@ -1,0 +1,485 @@
+"""Reverse-mode automatic differentiation, built on the book's vector-Jacobian products.
+
+The chapter "From explicit backward to autograd" derives it. Every
+operation on a `Tensor` that needs a gradient records a node: its parents,
+the arrays its backward will need (`saved`) and its vector-Jacobian product
+(`vjp`), the same formula a module's `backward` computes. `backward()` on a
+scalar visits the nodes in reverse topological order and hands each parent
+the sum of the gradients that reach it. `Value` is the same idea for
+Python floats, small enough to read in one sitting.
+
+The framework itself (`mytorch.nn`) does not use this module; it is the
+book's model of what PyTorch's autograd does.
+"""
+import contextlib
+
+import numpy as np
+
+class GradMode:
+    """Whether operations on Tensors record a graph: PyTorch's grad mode, one flag."""
+
+    enabled = True
+
+
+@contextlib.contextmanager
+def no_grad():
+    """Within this context, operations on Tensors record no graph.
+
+    Results have `requires_grad=False` and keep no parents and no saved
+    arrays, as under PyTorch's `torch.no_grad()`: for evaluation, and for
+    updates of parameters that must not be differentiated.
+    """
+    previous, GradMode.enabled = GradMode.enabled, False
+    try:
+        yield
+    finally:
+        GradMode.enabled = previous
+
+
+def is_grad_enabled() -> bool:
+    """False inside `no_grad()`, True otherwise."""
+    return GradMode.enabled
+
+
+def topological_order(root) -> list:
+    """Every node `root` depends on, each listed after all of its parents.
+
+    Depth-first search from `root` along `_parents`, appending a node once
+    all of its parents have been appended; a node reached twice is listed
+    once. Iterative, so a long chain does not hit Python's recursion limit.
+    Reversed, the list is an order in which each node's gradient is complete
+    before it is passed on.
+    """
+    order, visited = [], {id(root)}
+    stack = [(root, iter(root._parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if id(parent) not in visited:
+                visited.add(id(parent))
+                stack.append((parent, iter(parent._parents)))
+                break
+        else:  # every parent is in the list: now the node can be
+            stack.pop()
+            order.append(node)
+    return order
+
+
+class Value:
+    r"""A scalar that remembers how it was computed: the warm-up of the chapter.
+
+    `data` is the number, `grad` is $\partial L/\partial(\text{this value})$
+    after `L.backward()`, `_parents` are the values it was computed from and
+    `_local_grads` the partial derivatives of this value with respect to
+    each parent, evaluated in the forward pass.
+
+    >>> a, b = Value(2.0), Value(-3.0)
+    >>> L = a * b + a          # a is used twice
+    >>> L.backward()
+    >>> a.grad, b.grad         # dL/da = b + 1, dL/db = a
+    (-2.0, 2.0)
+    """
+
+    def __init__(self, data, _parents=(), _local_grads=(), op=""):
+        if isinstance(data, Value) or not np.isscalar(data) or isinstance(data, (str, bool)):
+            raise TypeError(f"Value needs a real number, got {type(data).__name__}")
+        self.data = float(data)
+        self.grad = 0.0
+        self._parents = _parents
+        self._local_grads = _local_grads
+        self.op = op
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data + other.data, (self, other), (1.0, 1.0), "+")
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data * other.data, (self, other), (other.data, self.data), "*")
+
+    def __pow__(self, exponent):
+        if not isinstance(exponent, (int, float)):
+            got = type(exponent).__name__
+            raise TypeError(f"Value ** exponent needs an int or float exponent, got {got}")
+        local = exponent * self.data ** (exponent - 1)
+        return Value(self.data**exponent, (self,), (local,), f"**{exponent}")
+
+    def tanh(self):
+        y = float(np.tanh(self.data))
+        return Value(y, (self,), (1 - y * y,), "tanh")
+
+    def exp(self):
+        y = float(np.exp(self.data))
+        return Value(y, (self,), (y,), "exp")
+
+    def relu(self):
+        return Value(max(self.data, 0.0), (self,), (float(self.data > 0),), "relu")
+
+    def __neg__(self):
+        return self * -1
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __truediv__(self, other):
+        return self * (other if isinstance(other, Value) else Value(other)) ** -1
+
+    def __radd__(self, other):
+        return self + other
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __rsub__(self, other):
+        return Value(other) - self
+
+    def __rtruediv__(self, other):
+        return Value(other) / self
+
+    def backward(self):
+        """Fill `grad` of every value this one depends on, with `self.grad = 1`.
+
+        In reverse topological order, each value passes its gradient times
+        the local derivative to each parent, which adds it (`+=`): a value
+        used twice receives the sum over both uses.
+        """
+        self.grad = 1.0
+        for node in reversed(topological_order(self)):
+            for parent, local in zip(node._parents, node._local_grads):
+                parent.grad += local * node.grad
+
+    def __repr__(self):
+        return f"Value(data={self.data:.4g}, grad={self.grad:.4g})"
+
+
+def _unbroadcast(grad, shape):
+    """Sum `grad` over the axes that broadcasting added or stretched to reach `grad.shape`.
+
+    A value broadcast to many entries is used many times, so its gradient is
+    the sum of theirs.
+    """
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
+
+
+def as_tensor(x):
+    """`x` if it is a Tensor, else a constant Tensor (no gradient) holding `x`."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+class Tensor:
+    r"""An ndarray that records the operations applied to it.
+
+    A Tensor made by the user is a *leaf*: with `requires_grad=True` its
+    gradient is accumulated into `grad` by `backward()`. A Tensor made by an
+    operation on Tensors of which at least one requires a gradient (outside
+    `no_grad()`) is a *node* of the graph: it keeps its parents, the arrays
+    its vector-Jacobian product needs (`_saved`) and that product (`_vjp`),
+    which maps $G = \partial L/\partial(\text{output})$ to one gradient per
+    parent, $\operatorname{vec}(G)^\top J$ for that parent's Jacobian $J$.
+
+    Parameters
+    ----------
+    data : array_like
+        Stored as an ndarray (not copied if it already is one, so a Tensor
+        can share memory with a `Parameter`).
+    requires_grad : bool, default False
+        Whether `backward()` should compute $\partial L/\partial$ `data`.
+
+    Shapes
+    ------
+    `grad` is None until a backward pass reaches the leaf, then an ndarray of
+    the shape of `data`.
+    """
+
+    def __init__(self, data, requires_grad=False):
+        if not isinstance(requires_grad, bool):
+            got = type(requires_grad).__name__
+            raise TypeError(f"Tensor(requires_grad) must be a bool, got {got}")
+        self.data = np.asarray(data)
+        self.requires_grad = requires_grad
+        self.grad = None
+        self._parents = ()
+        self._vjp = None
+        self._saved = ()
+        self.op = "leaf"
+
+    @classmethod
+    def _record(cls, data, parents, vjp, saved, op):
+        """The result of an operation: a graph node if a parent needs a gradient."""
+        out = cls(data)
+        if GradMode.enabled and any(parent.requires_grad for parent in parents):
+            out.requires_grad = True
+            out._parents, out._vjp, out._saved, out.op = parents, vjp, saved, op
+        return out
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._vjp is None
+
+    def detach(self):
+        """A new leaf sharing `data`, cut off from the graph."""
+        return Tensor(self.data)
+
+    # ---- elementwise arithmetic, with NumPy broadcasting -----------------
+    def __add__(self, other):
+        other = as_tensor(other)
+
+        def vjp(g):
+            return _unbroadcast(g, self.shape), _unbroadcast(g, other.shape)
+
+        return Tensor._record(self.data + other.data, (self, other), vjp, (), "add")
+
+    def __neg__(self):
+        return Tensor._record(-self.data, (self,), lambda g: (-g,), (), "neg")
+
+    def __sub__(self, other):
+        return self + (-as_tensor(other))
+
+    def __mul__(self, other):
+        other = as_tensor(other)
+
+        def vjp(g, a, b):
+            return _unbroadcast(g * b, a.shape), _unbroadcast(g * a, b.shape)
+
+        saved = (self.data, other.data)
+        return Tensor._record(self.data * other.data, (self, other), vjp, saved, "mul")
+
+    def __truediv__(self, other):
+        return self * as_tensor(other) ** -1
+
+    def __pow__(self, exponent):
+        if not isinstance(exponent, (int, float)):
+            got = type(exponent).__name__
+            raise TypeError(f"Tensor ** exponent needs an int or float exponent, got {got}")
+
+        def vjp(g, x):
+            return (g * exponent * x ** (exponent - 1),)
+
+        return Tensor._record(self.data**exponent, (self,), vjp, (self.data,), f"pow{exponent}")
+
+    def __radd__(self, other):
+        return self + other
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __rsub__(self, other):
+        return as_tensor(other) - self
+
+    # ---- linear algebra and reductions -----------------------------------
+    def __matmul__(self, other):
+        r"""$Y = AB$ for 2-D arrays; VJPs $G B^\top$ and $A^\top G$."""
+        other = as_tensor(other)
+        if self.data.ndim != 2 or other.data.ndim != 2 or self.shape[1] != other.shape[0]:
+            raise ValueError(
+                f"matmul needs shapes (n, m) and (m, p), got {self.shape} and {other.shape}"
+            )
+
+        def vjp(g, a, b):
+            return g @ b.T, a.T @ g
+
+        saved = (self.data, other.data)
+        return Tensor._record(self.data @ other.data, (self, other), vjp, saved, "matmul")
+
+    @property
+    def T(self):
+        """The transpose, a view; its VJP transposes the gradient back."""
+        return Tensor._record(self.data.T, (self,), lambda g: (g.T,), (), "transpose")
+
+    def sum(self, axis=None, keepdims=False):
+        """Sum over `axis` (all by default); VJP: the gradient copied back along the summed axes."""
+
+        def vjp(g):
+            if not keepdims and axis is not None:
+                g = np.expand_dims(g, axis)
+            return (np.broadcast_to(g, self.shape).copy(),)
+
+        return Tensor._record(self.data.sum(axis=axis, keepdims=keepdims), (self,), vjp, (), "sum")
+
+    def mean(self, axis=None, keepdims=False):
+        """The sum divided by the number of entries summed."""
+        count = self.data.size if axis is None else self.shape[axis]
+        return self.sum(axis=axis, keepdims=keepdims) * (1.0 / count)
+
+    # ---- nonlinearities ---------------------------------------------------
+    def relu(self):
+        r"""$\max(x, 0)$; VJP $G \odot \mathbb{1}[x > 0]$, the mask is saved."""
+        mask = self.data > 0
+        y = np.maximum(self.data, 0)
+        return Tensor._record(y, (self,), lambda g, mask: (g * mask,), (mask,), "relu")
+
+    def tanh(self):
+        r"""$y = \tanh(x)$; VJP $G \odot (1 - y^2)$, the output is saved."""
+        y = np.tanh(self.data)
+        return Tensor._record(y, (self,), lambda g, y: (g * (1 - y * y),), (y,), "tanh")
+
+    def log_softmax(self):
+        r"""$z_{ic} - \log \sum_l e^{z_{il}}$ along the last axis, less the row maximum first.
+
+        VJP: $G - \operatorname{softmax}(z) \odot \sum_c G_{ic}$, with the
+        softmax saved.
+        """
+        shifted = self.data - self.data.max(axis=-1, keepdims=True)
+        exp = np.exp(shifted)
+        sum_exp = exp.sum(axis=-1, keepdims=True)
+
+        def vjp(g, softmax):
+            return (g - softmax * g.sum(axis=-1, keepdims=True),)
+
+        y = shifted - np.log(sum_exp)
+        return Tensor._record(y, (self,), vjp, (exp / sum_exp,), "log_softmax")
+
+    # ---- the backward pass ------------------------------------------------
+    def backward(self, grad=None, retain_graph=False):
+        """Accumulate the gradient of this tensor into `grad` of every leaf it depends on.
+
+        Parameters
+        ----------
+        grad : ndarray, optional
+            $G$, the gradient with respect to this tensor; may be omitted
+            when the tensor holds a single number (a loss), and is then 1.
+        retain_graph : bool, default False
+            Keep the graph, so that `backward` can run through it again. By
+            default each node drops its saved arrays and its links to its
+            parents as soon as it has passed its gradient on, as PyTorch
+            frees its graph, so that the intermediate arrays can be freed.
+
+        Raises
+        ------
+        RuntimeError
+            If this tensor does not require a gradient, if it is not a
+            single number and `grad` is omitted, or if the graph was freed
+            by an earlier backward.
+        ValueError
+            If `grad` does not have this tensor's shape.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a Tensor that does not require grad: no leaf of its computation has "
+                "requires_grad=True, or it was computed under no_grad()"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without grad needs a tensor with one element (a loss), got shape "
+                    f"{self.shape}: pass grad= of that shape"
+                )
+            grad = np.ones_like(self.data)
+        elif np.shape(grad) != self.shape:
+            raise ValueError(
+                f"backward() got grad of shape {np.shape(grad)}: expected {self.shape}"
+            )
+        order = topological_order(self)
+        if any(node._saved is None for node in order):
+            raise RuntimeError(
+                "backward() through a graph whose saved arrays were freed by an earlier "
+                "backward(): call the first backward(retain_graph=True) to go through it twice"
+            )
+        grads = {id(self): grad}  # the gradient reaching each node, summed over its uses
+        for node in reversed(order):
+            g = grads.pop(id(node), None)
+            if g is None:  # no path from the node to the root carries a gradient
+                continue
+            if node.is_leaf:
+                if node.requires_grad:
+                    node.grad = g.copy() if node.grad is None else node.grad + g
+                continue
+            for parent, parent_grad in zip(node._parents, node._vjp(g, *node._saved)):
+                if parent.requires_grad:
+                    key = id(parent)
+                    grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+            if not retain_graph:  # free what only backward needed: saved arrays and links
+                node._saved, node._parents = None, ()
+
+    def __repr__(self):
+        if not self.is_leaf:
+            extra = f", op={self.op!r}"
+        else:
+            extra = ", requires_grad=True" if self.requires_grad else ""
+        return f"Tensor(shape={self.shape}, dtype={self.data.dtype}{extra})"
+
+
+def nll_loss(log_probs, target):
+    r"""$-\frac1N \sum_i \log p_{i, y_i}$ for log-probabilities $(N, C)$ and integer labels $(N,)$.
+
+    VJP: $-G/N$ at each example's label, $0$ elsewhere.
+    """
+    n, c = log_probs.shape
+    if not isinstance(target, np.ndarray) or target.dtype.kind not in "iu":
+        got = target.dtype if isinstance(target, np.ndarray) else type(target).__name__
+        raise TypeError(f"nll_loss expects target to be an integer ndarray of labels, got {got}")
+    if target.shape != (n,):
+        raise ValueError(
+            f"nll_loss got target of shape {target.shape}: expected ({n},) "
+            f"to match {log_probs.shape}"
+        )
+    if target.min() < 0 or target.max() >= c:
+        raise ValueError(
+            f"nll_loss got labels in [{target.min()}, {target.max()}]: "
+            f"expected labels in [0, {c - 1}]"
+        )
+    rows = np.arange(n)
+
+    def vjp(g, target):
+        grad = np.zeros((n, c), dtype=log_probs.data.dtype)
+        grad[rows, target] = -g / n
+        return (grad,)
+
+    loss = -log_probs.data[rows, target].sum() / n
+    return Tensor._record(np.asarray(loss), (log_probs,), vjp, (target,), "nll_loss")
+
+
+def cross_entropy(logits, target):
+    """Mean cross-entropy of integer labels: `nll_loss(logits.log_softmax(), target)`."""
+    return nll_loss(logits.log_softmax(), target)
+
+
+def linear(x, weight, bias=None):
+    r"""$XW^\top + \mathbf{1}b^\top$, as `mytorch.nn.Linear` computes it, from `@`, `T` and `+`."""
+    y = x @ weight.T
+    return y if bias is None else y + bias
+
+
+def batch_norm(x, weight, bias, eps=1e-5):
+    r"""Training-mode batch normalisation of $(N, C)$, through primitive operations only.
+
+    $\mu_B$, $\sigma_B^2$ (biased), $\hat x = (x - \mu_B)(\sigma_B^2 + \epsilon)^{-1/2}$,
+    $y = \gamma \odot \hat x + \beta$: the backward pass is whatever the
+    tape makes of these lines, with no formula of the chapter "Batch
+    normalisation" written in. Running statistics are not kept.
+    """
+    mu = x.mean(axis=0)
+    x_centered = x - mu
+    var = (x_centered * x_centered).mean(axis=0)
+    x_hat = x_centered * (var + eps) ** -0.5
+    return x_hat * weight + bias
+
+
+def saved_nbytes(root, exclude=()) -> int:
+    """Bytes of the distinct arrays the graph of `root` keeps for its backward pass.
+
+    Counts every saved array of every node once (views by their base array),
+    leaving out the arrays in `exclude` (the input batch and the parameters,
+    which exist without the graph). 0 once the graph has been freed.
+    """
+    skip = {id(_base(a)) for a in exclude}
+    seen = {}
+    for node in topological_order(root):
+        for array in node._saved or ():
+            base = _base(array)
+            if id(base) not in skip:
+                seen[id(base)] = base.nbytes
+    return sum(seen.values())
+
+
+def _base(array):
+    while array.base is not None and isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
