@@ -5,13 +5,16 @@ A module computes `forward(x)`, caching what its derivative needs, and
 each of its parameters into `.grad` and returns the gradient with respect to
 its input. See the chapter "Modules, Sequential and the training loop".
 """
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 from typing import Iterator
 
 import numpy as np
 
-from mytorch._validation import FLOAT_DTYPES, check_array, check_same_dtype, resolve_dtype
+from mytorch._validation import FLOAT_DTYPES, check_array, check_bool, check_same_dtype, resolve_dtype
+
+#: What `load_state_dict` returns: the keys it did not find, and those it did not expect (PyTorch's names).
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
 class Parameter:
@@ -69,8 +72,11 @@ def check_grad_output(module: "Module", grad_output, expected_shape: tuple, dtyp
 
 
 def backward_before_forward(module: "Module") -> RuntimeError:
-    name = type(module).__name__
-    return RuntimeError(f"{name}.backward() called before {name}.forward(): nothing is cached to differentiate")
+    name, mode = type(module).__name__, "training" if module.training else "eval"
+    return RuntimeError(
+        f"{name}.backward() called before {name}.forward() in {mode} mode: nothing is cached to "
+        f"differentiate (each mode keeps its own cache, and a forward under no_grad() caches nothing)"
+    )
 
 
 class Module:
@@ -87,12 +93,25 @@ class Module:
     Subclasses define `forward` and `backward`, and optionally `extra_repr`.
     The base class needs no per-module set-up, so calling `super().__init__()`
     (which PyTorch requires) is allowed but not needed.
+
+    What `forward` caches for `backward` belongs to one forward pass, so a
+    second forward would overwrite it. Two rules keep a forward made only to
+    look (validation, logging) from spoiling the gradients of the training
+    forward before it: inside `mytorch.no_grad()` a forward caches nothing,
+    and each mode keeps its own cache: `eval()` puts the training cache
+    aside (the attributes named in `_cache_names`) and `train()` puts it
+    back, so `backward` always differentiates the last forward made in the
+    module's current mode.
     """
 
     #: True in training mode, False in evaluation mode; `train` and `eval` set it.
     training = True
     #: The names `register_buffer` was given, in order.
     _buffer_names = ()
+    #: The attributes `forward` writes for `backward`, which `train` and `eval` keep one set of per mode.
+    _cache_names = ()
+    #: The training cache while in eval mode.
+    _training_cache = None
 
     def register_buffer(self, name: str, array: np.ndarray) -> None:
         """Store `array` as the attribute `name`, state that `state_dict` saves and `to` casts."""
@@ -161,12 +180,30 @@ class Module:
 
     # -- modes and gradients ------------------------------------------------
     def train(self, mode: bool = True) -> "Module":
-        """Set training mode here and in every submodule; return self."""
-        if not isinstance(mode, (bool, np.bool_)):
-            raise TypeError(f"train(mode) expects a bool, got {type(mode).__name__} {mode!r}")
+        """Set training mode here and in every submodule; return self.
+
+        A module that changes mode swaps caches: entering eval mode puts the
+        training forward's cache aside, returning to training mode puts it
+        back (and drops what eval forwards cached).
+        """
+        check_bool("train", "mode", mode)
+        mode = bool(mode)
         for module in self.modules():
-            module.training = bool(mode)
+            if module.training != mode:
+                module._swap_cache(mode)
+            module.training = mode
         return self
+
+    def _swap_cache(self, training: bool) -> None:
+        names = self._cache_names
+        if training:
+            saved, self._training_cache = self._training_cache or {}, None
+            for name in names:
+                setattr(self, name, saved.get(name))
+        else:
+            self._training_cache = {name: getattr(self, name, None) for name in names}
+            for name in names:
+                setattr(self, name, None)
 
     def eval(self) -> "Module":
         """Set evaluation mode (BatchNorm uses running statistics, Dropout is the identity)."""
