@@ -553,3 +553,54 @@ def test_repr_indents_each_level_of_nesting():
         "  (1): ReLU()",
         ")",
     ]
+
+
+# --------------------------------------------------------------------------
+# load_state_dict(strict=False)
+# --------------------------------------------------------------------------
+
+def test_non_strict_load_fills_a_new_head_on_a_trained_body():
+    trained = mlp()
+    trained[3].weight.data[...] = 7.0
+    mytorch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 5))
+    head_before = model[3].weight.data.copy()
+    sd = {k: v for k, v in trained.state_dict().items() if not k.startswith("3.")}
+    sd["extra"] = np.zeros(2)
+    result = model.load_state_dict(sd, strict=False)
+    assert result == (["3.weight", "3.bias"], ["extra"])
+    assert result.missing_keys == ["3.weight", "3.bias"] and result.unexpected_keys == ["extra"]
+    for key in sd:
+        if key != "extra":
+            np.testing.assert_array_equal(model.state_dict()[key], sd[key], err_msg=key)
+    np.testing.assert_array_equal(model[3].weight.data, head_before)
+
+
+def test_strict_load_returns_empty_incompatible_keys_as_in_pytorch():
+    model = mlp()
+    result = model.load_state_dict(model.state_dict())
+    assert type(result).__name__ == "IncompatibleKeys"
+    assert result._fields == ("missing_keys", "unexpected_keys")
+    assert result.missing_keys == [] and result.unexpected_keys == []
+
+
+def test_non_strict_load_still_refuses_wrong_shapes_and_types_and_loads_nothing():
+    model = mlp()
+    before = model.state_dict()
+    sd = {name: value + 1.0 for name, value in before.items()}
+    del sd["0.bias"]
+    sd["3.weight"] = np.zeros((5, 5))
+    sd["3.bias"] = np.zeros(3, dtype=complex)
+    with pytest.raises(RuntimeError, match=r"Sequential\.load_state_dict failed: wrong shapes: "
+                                           r"3\.weight: expected shape \(3, 4\), got \(5, 5\); "
+                                           r"wrong types: 3\.bias: expected real numbers, got dtype complex128$"):
+        model.load_state_dict(sd, strict=False)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)
+
+
+@pytest.mark.parametrize("strict", ["False", 0, None])
+def test_strict_must_be_a_bool(strict):
+    with pytest.raises(TypeError, match=r"Sequential\.load_state_dict\(strict\) must be a bool"):
+        mlp().load_state_dict(mlp().state_dict(), strict=strict)
+

@@ -227,16 +227,27 @@ class Module:
         """Copies of every parameter and buffer, keyed by dotted name."""
         return OrderedDict((name, array.copy()) for name, array in self._named_state())
 
-    def load_state_dict(self, state_dict) -> None:
+    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
         """Copy `state_dict`'s arrays into this module's parameters and buffers.
 
-        Strict: every missing, unexpected, wrongly shaped or non-numeric
-        entry is collected first and reported in one RuntimeError; nothing
-        is changed unless every entry fits. Values are cast to the module's
-        dtype.
+        Every problem is collected first and reported in one RuntimeError;
+        nothing is changed unless every entry fits. A wrongly shaped or
+        non-numeric entry is always a problem; with `strict=True` (the
+        default) so are a missing and an unexpected key, while `strict=False`
+        loads the entries whose keys match and leaves the other parameters
+        and buffers as they are (a new output layer on a trained body).
+        Values are cast to the module's dtype.
+
+        Returns
+        -------
+        IncompatibleKeys
+            The named tuple `(missing_keys, unexpected_keys)`, lists of keys,
+            as in PyTorch; both are empty after a strict load.
         """
+        who = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, Mapping):
-            raise TypeError(f"{type(self).__name__}.load_state_dict expects a dict of arrays, got {type(state_dict).__name__}")
+            raise TypeError(f"{who} expects a dict of arrays, got {type(state_dict).__name__}")
+        check_bool(who, "strict", strict)
         own = OrderedDict(self._named_state())
         missing = [k for k in own if k not in state_dict]
         unexpected = [str(k) for k in state_dict if k not in own]
@@ -249,18 +260,19 @@ class Module:
                 wrong_type.append(f"{key}: expected real numbers, got dtype {value.dtype}")
             values[key] = value
         problems = []
-        if missing:
+        if missing and strict:
             problems.append("missing keys: " + ", ".join(missing))
-        if unexpected:
+        if unexpected and strict:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if wrong_shape:
             problems.append("wrong shapes: " + "; ".join(wrong_shape))
         if wrong_type:
             problems.append("wrong types: " + "; ".join(wrong_type))
         if problems:
-            raise RuntimeError(f"{type(self).__name__}.load_state_dict failed: " + "; ".join(problems))
-        for name, array in own.items():
-            array[...] = values[name]
+            raise RuntimeError(f"{who} failed: " + "; ".join(problems))
+        for name, value in values.items():
+            own[name][...] = value
+        return IncompatibleKeys(missing, unexpected)
 
     def to(self, dtype) -> "Module":
         """Cast parameters, gradients and buffers to `dtype`; return self.
