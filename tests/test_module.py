@@ -604,3 +604,50 @@ def test_strict_must_be_a_bool(strict):
     with pytest.raises(TypeError, match=r"Sequential\.load_state_dict\(strict\) must be a bool"):
         mlp().load_state_dict(mlp().state_dict(), strict=strict)
 
+
+# --------------------------------------------------------------------------
+# Cycles: a module that holds itself, or a child that refers to its parent
+# --------------------------------------------------------------------------
+
+def cyclic():
+    model = Net()
+    model.me = model              # a module holding itself
+    model.body[1].parent = model  # a child referring to its parent
+    return model
+
+
+def test_traversals_visit_each_module_once_in_a_cycle():
+    model, reference = cyclic(), Net()
+    assert [n for n, _ in model.named_parameters()] == [n for n, _ in reference.named_parameters()]
+    assert len(list(model.parameters())) == 5
+    assert [n for n, _ in model.named_modules()] == ["", "fc", "body", "body.0", "body.1"]
+    assert list(model.state_dict()) == list(reference.state_dict())
+    assert [n for n, _ in model.named_buffers()] == ["offset"]
+
+
+def test_modes_gradients_state_and_casts_work_in_a_cycle(rng):
+    model = cyclic()
+    assert model.eval() is model and not any(m.training for m in model.modules())
+    assert model.train() is model and all(m.training for m in model.modules())
+    for p in model.parameters():
+        p.grad += 1
+    model.zero_grad()
+    assert all(not p.grad.any() for p in model.parameters())
+    assert model.load_state_dict(model.state_dict()) == ([], [])
+    assert model.to(np.float32) is model and model.fc.weight.dtype == np.float32
+    assert model(rng.standard_normal((2, 3)).astype(np.float32)).shape == (2, 2)
+
+
+def test_repr_of_a_cycle_stops_at_the_repeated_module():
+    text = repr(cyclic())
+    assert "(me): Net(...)" in text and "(parent): Net(...)" in text
+
+
+def test_a_shared_module_switches_mode_once():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.Tanh(), shared)
+    model(np.ones((3, 2)))
+    cache = shared._x
+    model.eval()
+    model.train()
+    assert shared._x is cache

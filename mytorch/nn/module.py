@@ -147,10 +147,21 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple]:
+    def named_modules(self, memo: set = None, prefix: str = "") -> Iterator[tuple]:
+        """Yield `(name, module)` for this module and every submodule, each once.
+
+        `memo` holds the modules already visited, as in PyTorch: a module used
+        twice is listed under its first name, and a module that refers back to
+        itself or to a parent (a cycle) is not visited again.
+        """
+        if memo is None:
+            memo = set()
+        if self in memo:
+            return
+        memo.add(self)
         yield prefix, self
         for name, module in self.named_children():
-            yield from module.named_modules(f"{prefix}.{name}" if prefix else name)
+            yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name)
 
     def modules(self) -> Iterator["Module"]:
         for _, module in self.named_modules():
@@ -293,7 +304,14 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self.named_children()]
+        return self._repr(set())
+
+    def _repr(self, enclosing: set) -> str:
+        """The repr, with `...` for a child that is one of the modules being printed (a cycle)."""
+        enclosing = enclosing | {id(self)}
+        lines = [f"({name}): " + (f"{type(module).__name__}(...)" if id(module) in enclosing
+                                  else module._repr(enclosing).replace("\n", "\n  "))
+                 for name, module in self.named_children()]
         head = f"{type(self).__name__}({self.extra_repr()}"
         if not lines:
             return head + ")"
