@@ -19,7 +19,16 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
 
     `f(x)` is called twice per entry with `x[i]` moved by `+eps` and `-eps`
     in place; `x` is restored afterwards. Returns an array shaped like `x`.
+    `x` must be a writeable float64 ndarray: in place, an integer array
+    would round the steps away and float32 would keep only about 7 digits
+    of them (see `gradcheck`).
     """
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
+        raise TypeError(f"numerical_gradient(x) must be a float64 ndarray, got "
+                        f"{x.dtype if isinstance(x, np.ndarray) else type(x).__name__}: "
+                        f"pass x.astype(np.float64)")
+    if not x.flags.writeable:
+        raise ValueError("numerical_gradient(x) must be writeable: it is perturbed in place, got a read-only array")
     check_positive("numerical_gradient", "eps", eps)
     grad = np.zeros(x.shape, dtype=np.float64)
     for index in np.ndindex(x.shape):
