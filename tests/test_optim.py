@@ -719,3 +719,11 @@ def test_params_that_are_not_iterable_are_refused(params):
     with pytest.raises(TypeError) as excinfo:
         optim.Adam(params)
     assert_message(excinfo, r"Adam\(params\)", "iterable", type(params).__name__)
+
+
+@pytest.mark.parametrize("nesterov", ["False", 0, 1, None])
+def test_nesterov_must_be_a_bool(nesterov):
+    # the string "False" is true: it turned Nesterov momentum on
+    with pytest.raises(TypeError, match=r"SGD\(nesterov\) must be a bool, got"):
+        optim.SGD(make_params(), lr=0.1, momentum=0.9, nesterov=nesterov)
+
