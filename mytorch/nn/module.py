@@ -5,16 +5,14 @@ A module computes `forward(x)`, caching what its derivative needs, and
 each of its parameters into `.grad` and returns the gradient with respect to
 its input. See the chapter "Modules, Sequential and the training loop".
 """
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Iterator
 
 import numpy as np
 
 from mytorch._validation import FLOAT_DTYPES, check_array, check_bool, check_same_dtype, resolve_dtype
-
-#: What `load_state_dict` returns: the keys it did not find, and those it did not expect (PyTorch's names).
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+from mytorch.nn._state import IncompatibleKeys
 
 
 class Parameter:
