@@ -278,3 +278,10 @@ def test_numerical_gradient_refuses_a_read_only_array():
     x.flags.writeable = False
     with pytest.raises(ValueError, match=r"numerical_gradient\(x\) must be writeable"):
         numerical_gradient(lambda a: a.sum(), x)
+
+
+def test_numerical_gradient_of_float32_on_request_only():
+    x = np.array([0.5, -1.0], dtype=np.float32)
+    grad = numerical_gradient(lambda a: np.sum(a * a), x, eps=1e-2, allow_float32=True)
+    np.testing.assert_allclose(grad, [1.0, -2.0], rtol=1e-3)
+    assert x.dtype == np.float32 and list(x) == [0.5, -1.0]
