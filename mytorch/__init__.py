@@ -15,4 +15,5 @@ from mytorch.serialization import load, save
 
 __version__ = "0.1.0"
 
-__all__ = ["nn", "optim", "manual_seed", "get_generator", "save", "load", "no_grad", "is_grad_enabled"]
+__all__ = ["nn", "optim", "manual_seed", "get_generator", "save", "load", "no_grad",
+           "is_grad_enabled"]

@@ -96,6 +96,6 @@ def check_positive(who: str, name: str, value) -> None:
 
 
 def check_bool(who: str, name: str, value) -> None:
-    """Raise TypeError unless `value` is a bool (or NumPy bool): the string "False" is true in Python."""
+    """Raise TypeError unless `value` is a bool (or NumPy bool): the string "False" is true."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{who}({name}) must be a bool, got {type(value).__name__} {value!r}")

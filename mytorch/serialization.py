@@ -70,7 +70,8 @@ def _path(who: str, path) -> str:
     try:
         return os.fsdecode(os.fspath(path))
     except TypeError:
-        raise TypeError(f"{who}(path) must be a str, bytes or os.PathLike, got {type(path).__name__}") from None
+        raise TypeError(f"{who}(path) must be a str, bytes or os.PathLike, "
+                        f"got {type(path).__name__}") from None
 
 
 def save(state_dict, path) -> None:
@@ -88,7 +89,8 @@ def save(state_dict, path) -> None:
     """
     path = _path("mytorch.save", path)
     if os.path.isdir(path):
-        raise IsADirectoryError(f"mytorch.save(path) got {path!r}, a directory: expected a file path")
+        raise IsADirectoryError(f"mytorch.save(path) got {path!r}, a directory: "
+                                f"expected a file path")
     arrays = {}
     structure = _encode(state_dict, arrays, "state_dict")
     arrays[_STRUCTURE_KEY] = np.array(json.dumps({"version": _FORMAT_VERSION, "root": structure}))

@@ -32,7 +32,8 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6, *,
                         f"{x.dtype if isinstance(x, np.ndarray) else type(x).__name__}: "
                         f"pass x.astype(np.float64)")
     if not x.flags.writeable:
-        raise ValueError("numerical_gradient(x) must be writeable: it is perturbed in place, got a read-only array")
+        raise ValueError("numerical_gradient(x) must be writeable: it is perturbed in place, "
+                         "got a read-only array")
     check_positive("numerical_gradient", "eps", eps)
     grad = np.zeros(x.shape, dtype=np.float64)
     for index in np.ndindex(x.shape):

@@ -132,7 +132,7 @@ class GELU(Module):
             return 0.5 * x * (1 + tanh_u)
         cdf = 0.5 * erfc(-x / math.sqrt(2.0))
         if is_grad_enabled():
-            self._x, self._cdf = x.copy(), cdf  # a copy: changing x in place must not change backward
+            self._x, self._cdf = x.copy(), cdf  # a copy: x changed in place changes no gradient
         return x * cdf
 
     def backward(self, grad_output):

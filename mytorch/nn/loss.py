@@ -50,7 +50,8 @@ class CrossEntropyLoss(Module):
         if n == 0:
             raise ValueError(f"CrossEntropyLoss got an empty batch: logits of shape {logits.shape}")
         if c == 0:
-            raise ValueError(f"CrossEntropyLoss got logits of shape {logits.shape}: expected at least one class (C >= 1)")
+            raise ValueError(f"CrossEntropyLoss got logits of shape {logits.shape}: "
+                             f"expected at least one class (C >= 1)")
         if not isinstance(target, np.ndarray) or target.dtype.kind not in "iu":
             got = target.dtype if isinstance(target, np.ndarray) else type(target).__name__
             raise TypeError(f"CrossEntropyLoss expects target to be an integer ndarray of class indices, got {got}")
@@ -115,9 +116,10 @@ class MSELoss(Module):
         if prediction.size == 0:
             raise ValueError(f"MSELoss got an empty prediction of shape {prediction.shape}")
         if target.dtype.itemsize > prediction.dtype.itemsize:
-            raise TypeError(f"MSELoss got target of dtype {target.dtype} but prediction of dtype {prediction.dtype}: "
-                            f"the loss would be computed in {prediction.dtype}; cast the target (.astype) "
-                            f"or the model (model.to)")
+            narrow = prediction.dtype
+            raise TypeError(f"MSELoss got target of dtype {target.dtype} but prediction of dtype "
+                            f"{narrow}: the loss would be computed in {narrow}; "
+                            f"cast the target (.astype) or the model (model.to)")
         diff = prediction - target.astype(prediction.dtype, copy=False)
         if is_grad_enabled():
             self._diff = diff

@@ -11,7 +11,8 @@ from typing import Iterator
 
 import numpy as np
 
-from mytorch._validation import FLOAT_DTYPES, check_array, check_bool, check_same_dtype, resolve_dtype
+from mytorch._validation import (FLOAT_DTYPES, check_array, check_bool, check_same_dtype,
+                                 resolve_dtype)
 from mytorch.nn._state import IncompatibleKeys
 
 
@@ -73,7 +74,8 @@ def backward_before_forward(module: "Module") -> RuntimeError:
     name, mode = type(module).__name__, "training" if module.training else "eval"
     return RuntimeError(
         f"{name}.backward() called before {name}.forward() in {mode} mode: nothing is cached to "
-        f"differentiate (each mode keeps its own cache, and a forward under no_grad() caches nothing)"
+        f"differentiate (each mode keeps its own cache, and a forward under no_grad() caches "
+        f"nothing)"
     )
 
 
@@ -106,7 +108,7 @@ class Module:
     training = True
     #: The names `register_buffer` was given, in order.
     _buffer_names = ()
-    #: The attributes `forward` writes for `backward`, which `train` and `eval` keep one set of per mode.
+    #: The attributes `forward` writes for `backward`; `train` and `eval` keep a set per mode.
     _cache_names = ()
     #: The training cache while in eval mode.
     _training_cache = None

@@ -171,7 +171,8 @@ class Optimizer:
             problems.append(f"expected state for parameters 0..{n - 1}, got {sorted(state)}")
         for key in (k for k, v in reference.state.items() if not isinstance(v, np.ndarray)):
             counts = {index: entries.get(key) for index, entries in sorted(state.items())}
-            if not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in counts.values()):
+            if not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool)
+                       for c in counts.values()):
                 continue  # reported below
             counts = {index: int(count) for index, count in counts.items()}
             if len(set(counts.values())) > 1:  # the flat state keeps one count for all
@@ -202,7 +203,7 @@ class Optimizer:
                 self.state[key] = first
 
     def __getstate__(self) -> dict:
-        self._check_views()  # a copy must not quietly re-attach parameters that were given new arrays
+        self._check_views()  # a copy must not quietly re-attach parameters given new arrays
         return self.__dict__
 
     def __setstate__(self, state: dict) -> None:
