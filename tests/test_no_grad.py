@@ -218,3 +218,15 @@ def test_tanh_refuses_a_grad_output_of_another_dtype():
     with pytest.raises(TypeError, match=r"Tanh\.backward got grad_output of dtype float64 but its "
                                         r"parameters are float32"):
         tanh.backward(np.ones((2, 2)))
+
+
+def test_a_validation_loss_under_no_grad_leaves_the_training_loss_cache():
+    rng = np.random.default_rng(0)
+    logits, val_logits = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    target = np.array([0, 1, 2, 1])
+    criterion = nn.CrossEntropyLoss()
+    criterion(logits, target)
+    expected = criterion.backward()
+    with mytorch.no_grad():
+        criterion(val_logits, target)
+    np.testing.assert_array_equal(criterion.backward(), expected)
