@@ -93,3 +93,9 @@ def check_positive(who: str, name: str, value) -> None:
     _check_real(who, name, value)
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{who}({name}) must be a finite number > 0, got {value}")
+
+
+def check_bool(who: str, name: str, value) -> None:
+    """Raise TypeError unless `value` is a bool (or NumPy bool): the string "False" is true."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{who}({name}) must be a bool, got {type(value).__name__} {value!r}")

@@ -110,6 +110,12 @@ def split_and_standardize(X, y, *, name: str, test_size: float = TEST_SIZE,
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[0] < 2:
         raise ValueError(f"{caller}(X) must have shape (N, F) with N >= 2, got shape {X.shape}")
+    finite = np.isfinite(X)
+    if not finite.all():
+        # one NaN would make its column's mean and standard deviation NaN, and every value in it
+        rows, cols = np.nonzero(~finite)
+        raise ValueError(f"{caller}(X) must hold finite numbers, got {rows.size} NaN or infinite "
+                         f"value(s), the first at row {rows[0]}, column {cols[0]}")
     if y.shape != (X.shape[0],):
         raise ValueError(f"{caller}(y) must have shape ({X.shape[0]},) to match X, got shape {y.shape}")
     if not np.issubdtype(y.dtype, np.integer):

@@ -193,8 +193,9 @@ def run_experiment(dataset="moons", optimizer="adam", activation="relu", *,
         A name from :data:`mytorch.datasets.DATASETS`, or a loaded dataset.
     optimizer : {'sgd', 'rmsprop', 'adam'}
     activation : {'relu', 'gelu', 'sigmoid', 'tanh'}
-    hidden : tuple of int
-        Hidden layer widths; ``()`` for a linear model.
+    hidden : iterable of int
+        Hidden layer widths; ``()`` for a linear model. Read once (an
+        iterator is fine).
     epochs, batch_size : int
     seed : int
         Seeds the initialisation (``mytorch.manual_seed``) and the order
@@ -206,6 +207,8 @@ def run_experiment(dataset="moons", optimizer="adam", activation="relu", *,
         Override :data:`OPTIMIZER_DEFAULTS` (``lr``, ``momentum``, ``betas`` ...).
     """
     data = dataset if isinstance(dataset, Dataset) else load(dataset)
+    if not isinstance(hidden, (str, bytes)) and np.iterable(hidden):
+        hidden = tuple(hidden)  # read once: the model and the result get the same widths
     check_int("run_experiment", "epochs", epochs)
     check_int("run_experiment", "batch_size", batch_size)
     mytorch.manual_seed(seed)
@@ -245,7 +248,7 @@ def run_experiment(dataset="moons", optimizer="adam", activation="relu", *,
 
     return ExperimentResult(
         dataset=data.name, optimizer=type(opt).__name__.lower(),
-        activation=activation.lower(), hidden=tuple(hidden), epochs=epochs,
+        activation=activation.lower(), hidden=hidden, epochs=epochs,
         batch_size=batch_size, seed=seed, hyperparameters=dict(opt.param_groups[0]),
         history=history, seconds=seconds, model=model,
     )

@@ -12,6 +12,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 
+from mytorch._validation import check_bool
+from mytorch.grad_mode import no_grad
+
 __all__ = [
     "CLASS_COLORS",
     "book_style",
@@ -67,7 +70,8 @@ def predict_grid(model, xlim, ylim, resolution: int = 150):
     """Class predicted by ``model`` at every point of a regular grid.
 
     The model is switched to eval mode and run once on all
-    ``resolution**2`` points (in the dtype of its parameters).
+    ``resolution**2`` points (in the dtype of its parameters), under
+    ``no_grad()``: nothing is cached for backward.
 
     Returns
     -------
@@ -82,7 +86,8 @@ def predict_grid(model, xlim, ylim, resolution: int = 150):
     # A float32 model gets float32 points (no silent upcast).
     dtype = next((p.data.dtype for p in model.parameters()), np.float64)
     points = np.column_stack([xx.ravel(), yy.ravel()]).astype(dtype)
-    logits = model.eval()(points)
+    with no_grad():
+        logits = model.eval()(points)
     return xx, yy, logits.argmax(axis=1).reshape(xx.shape)
 
 
@@ -121,6 +126,7 @@ def decision_boundary(model, X, y, ax=None, *, n_classes=None, resolution: int =
     -------
     Axes
     """
+    check_bool("decision_boundary", "ticks", ticks)
     ax = ax if ax is not None else plt.gca()
     y = np.asarray(y)
     n_classes = int(y.max()) + 1 if n_classes is None else int(n_classes)
@@ -205,6 +211,9 @@ def convergence_curves(histories, ax=None, *, metric: str = "train_loss", logy=N
     -------
     Axes
     """
+    check_bool("convergence_curves", "legend", legend)
+    if logy is not None:
+        check_bool("convergence_curves", "logy", logy)
     ax = ax if ax is not None else plt.gca()
     for label, history in histories.items():
         if metric not in history:

@@ -5,6 +5,7 @@ JSON description of the dict's structure (nesting, integer keys, tuples,
 plain numbers) whose leaves name the arrays. `load` reads it with
 `allow_pickle=False`, so loading a file never executes code.
 """
+import contextlib
 import json
 import os
 import zipfile
@@ -64,20 +65,44 @@ def _decode(node, arrays: dict, where: str):
     raise ValueError(f"broken structure at {where}: unknown entry kind {kind!r}")
 
 
+def _path(who: str, path) -> str:
+    """`path` (str, bytes or os.PathLike) as a str."""
+    try:
+        return os.fsdecode(os.fspath(path))
+    except TypeError:
+        raise TypeError(f"{who}(path) must be a str, bytes or os.PathLike, "
+                        f"got {type(path).__name__}") from None
+
+
 def save(state_dict, path) -> None:
     """Write a model's or an optimizer's state dict to `path` (NumPy `.npz`).
 
-    The file is written exactly at `path` (no suffix is added), atomically:
-    a crash mid-write leaves any previous file intact.
+    The file is written exactly at `path` (str, bytes or os.PathLike; no
+    suffix is added), atomically: it is written beside `path` with the
+    suffix `.partial` and then renamed, so a crash mid-write leaves any
+    previous file intact, and a failed write leaves no `.partial` behind.
+
+    Raises
+    ------
+    IsADirectoryError
+        If `path` is a directory.
     """
+    path = _path("mytorch.save", path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"mytorch.save(path) got {path!r}, a directory: "
+                                f"expected a file path")
     arrays = {}
     structure = _encode(state_dict, arrays, "state_dict")
     arrays[_STRUCTURE_KEY] = np.array(json.dumps({"version": _FORMAT_VERSION, "root": structure}))
-    path = os.fspath(path)
     partial = path + ".partial"
-    with open(partial, "wb") as f:
-        np.savez(f, **arrays)
-    os.replace(partial, path)
+    try:
+        with open(partial, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(partial, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(partial)
+        raise
 
 
 def load(path):
@@ -91,7 +116,7 @@ def load(path):
         If the file is not a complete file written by `mytorch.save`
         (corrupt, truncated, another format, or an `.npz` from elsewhere).
     """
-    path = os.fspath(path)
+    path = _path("mytorch.load", path)
     with open(path, "rb") as f:
         if f.read(4) != _ZIP_SIGNATURE:
             raise ValueError(f"{path} is not a valid mytorch file: it is not an .npz (zip) archive")

@@ -14,12 +14,26 @@ class GradcheckError(AssertionError):
     """An analytical gradient disagrees with central differences."""
 
 
-def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6, *,
+                       allow_float32: bool = False) -> np.ndarray:
     """Central differences of the scalar function `f` with respect to `x`.
 
     `f(x)` is called twice per entry with `x[i]` moved by `+eps` and `-eps`
     in place; `x` is restored afterwards. Returns an array shaped like `x`.
+    `x` must be a writeable float64 ndarray: in place, an integer array
+    would round the steps away, and float32 keeps so few digits of
+    `f(x + eps) - f(x - eps)` that the result is off by percents. Pass
+    `allow_float32=True` to measure by how much (the chapter "Gradient
+    checking" does).
     """
+    allowed = (np.float64, np.float32) if allow_float32 else (np.float64,)
+    if not isinstance(x, np.ndarray) or x.dtype not in allowed:
+        raise TypeError(f"numerical_gradient(x) must be a float64 ndarray, got "
+                        f"{x.dtype if isinstance(x, np.ndarray) else type(x).__name__}: "
+                        f"pass x.astype(np.float64)")
+    if not x.flags.writeable:
+        raise ValueError("numerical_gradient(x) must be writeable: it is perturbed in place, "
+                         "got a read-only array")
     check_positive("numerical_gradient", "eps", eps)
     grad = np.zeros(x.shape, dtype=np.float64)
     for index in np.ndindex(x.shape):

@@ -196,3 +196,13 @@ def test_a_constant_feature_is_centred_not_divided_by_zero():
     data = split_and_standardize(X, np.arange(8) % 2, name="c", test_size=0.25)
     assert data.std[1] == 1.0
     np.testing.assert_array_equal(data.X_test[:, 1], 0.0)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_split_and_standardize_refuses_non_finite_data(bad):
+    X = np.arange(20.0).reshape(10, 2)
+    X[3, 1] = bad  # a NaN would make the whole column NaN after standardising
+    y = np.array([0, 1] * 5)
+    with pytest.raises(ValueError, match=r"split_and_standardize\(X\) must hold finite numbers, got 1 "
+                                         r"NaN or infinite value\(s\), the first at row 3, column 1"):
+        split_and_standardize(X, y, name="bad")

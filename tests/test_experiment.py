@@ -158,3 +158,11 @@ def test_train_accuracy_is_measured_on_the_training_set():
 
 def test_the_row_reports_the_learning_rate_used():
     assert run_experiment("moons", "sgd", "relu", epochs=1, lr=0.01).row()["lr"] == 0.01
+
+
+@pytest.mark.parametrize("hidden", [iter([8, 8]), (w for w in (8, 8)), [8, 8]],
+                         ids=["iterator", "generator", "list"])
+def test_hidden_widths_are_read_once(moons, hidden):
+    result = run_experiment(moons, "adam", "relu", hidden=hidden, epochs=1)
+    assert result.hidden == (8, 8)
+    assert [m.out_features for m in result.model if isinstance(m, nn.Linear)] == [8, 8, 2]

@@ -177,3 +177,10 @@ def test_backward_checks_the_gradient_shape():
     with pytest.raises(ValueError) as excinfo:
         layer.backward(np.ones((4, 2)))
     assert_message(excinfo, "grad_output", shape_pattern((4, 2)), shape_pattern((4, 3)))
+
+
+@pytest.mark.parametrize("bias", ["False", 0, None])
+def test_bias_must_be_a_bool(bias):
+    # the string "False" is true: it would give the layer a bias without a word
+    with pytest.raises(TypeError, match=r"Linear\(bias\) must be a bool, got"):
+        nn.Linear(2, 3, bias=bias)

@@ -253,3 +253,23 @@ def test_empty_batches_are_refused():
     with pytest.raises(ValueError) as excinfo:
         nn.MSELoss()(np.zeros((0, 2)), np.zeros((0, 2)))
     assert_message(excinfo, r"MSELoss", r"empty", r"\(0, 2\)")
+
+
+def test_cross_entropy_with_zero_classes_says_so():
+    with pytest.raises(ValueError, match=r"CrossEntropyLoss got logits of shape \(3, 0\): "
+                                         r"expected at least one class \(C >= 1\)"):
+        nn.CrossEntropyLoss()(np.zeros((3, 0)), np.zeros(3, dtype=np.int64))
+
+
+def test_mse_refuses_a_target_wider_than_the_prediction():
+    # cast to float32, a float64 target 1e-9 away would give a loss of exactly 0
+    prediction = np.ones(4, dtype=np.float32)
+    with pytest.raises(TypeError, match=r"MSELoss got target of dtype float64 but prediction of "
+                                        r"dtype float32: the loss would be computed in float32"):
+        nn.MSELoss()(prediction, np.ones(4) + 1e-9)
+
+
+def test_mse_widens_a_narrower_target_exactly():
+    target = np.array([0.1, 0.2], dtype=np.float32)
+    loss = nn.MSELoss(reduction="sum")(np.zeros(2), target)
+    assert loss.dtype == np.float64 and loss == np.sum(target.astype(np.float64) ** 2)

@@ -553,3 +553,101 @@ def test_repr_indents_each_level_of_nesting():
         "  (1): ReLU()",
         ")",
     ]
+
+
+# --------------------------------------------------------------------------
+# load_state_dict(strict=False)
+# --------------------------------------------------------------------------
+
+def test_non_strict_load_fills_a_new_head_on_a_trained_body():
+    trained = mlp()
+    trained[3].weight.data[...] = 7.0
+    mytorch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 5))
+    head_before = model[3].weight.data.copy()
+    sd = {k: v for k, v in trained.state_dict().items() if not k.startswith("3.")}
+    sd["extra"] = np.zeros(2)
+    result = model.load_state_dict(sd, strict=False)
+    assert result == (["3.weight", "3.bias"], ["extra"])
+    assert result.missing_keys == ["3.weight", "3.bias"] and result.unexpected_keys == ["extra"]
+    for key in sd:
+        if key != "extra":
+            np.testing.assert_array_equal(model.state_dict()[key], sd[key], err_msg=key)
+    np.testing.assert_array_equal(model[3].weight.data, head_before)
+
+
+def test_strict_load_returns_empty_incompatible_keys_as_in_pytorch():
+    model = mlp()
+    result = model.load_state_dict(model.state_dict())
+    assert type(result).__name__ == "IncompatibleKeys"
+    assert result._fields == ("missing_keys", "unexpected_keys")
+    assert result.missing_keys == [] and result.unexpected_keys == []
+
+
+def test_non_strict_load_still_refuses_wrong_shapes_and_types_and_loads_nothing():
+    model = mlp()
+    before = model.state_dict()
+    sd = {name: value + 1.0 for name, value in before.items()}
+    del sd["0.bias"]
+    sd["3.weight"] = np.zeros((5, 5))
+    sd["3.bias"] = np.zeros(3, dtype=complex)
+    with pytest.raises(RuntimeError, match=r"Sequential\.load_state_dict failed: wrong shapes: "
+                                           r"3\.weight: expected shape \(3, 4\), got \(5, 5\); "
+                                           r"wrong types: 3\.bias: expected real numbers, got dtype complex128$"):
+        model.load_state_dict(sd, strict=False)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)
+
+
+@pytest.mark.parametrize("strict", ["False", 0, None])
+def test_strict_must_be_a_bool(strict):
+    with pytest.raises(TypeError, match=r"Sequential\.load_state_dict\(strict\) must be a bool"):
+        mlp().load_state_dict(mlp().state_dict(), strict=strict)
+
+
+# --------------------------------------------------------------------------
+# Cycles: a module that holds itself, or a child that refers to its parent
+# --------------------------------------------------------------------------
+
+def cyclic():
+    model = Net()
+    model.me = model              # a module holding itself
+    model.body[1].parent = model  # a child referring to its parent
+    return model
+
+
+def test_traversals_visit_each_module_once_in_a_cycle():
+    model, reference = cyclic(), Net()
+    assert [n for n, _ in model.named_parameters()] == [n for n, _ in reference.named_parameters()]
+    assert len(list(model.parameters())) == 5
+    assert [n for n, _ in model.named_modules()] == ["", "fc", "body", "body.0", "body.1"]
+    assert list(model.state_dict()) == list(reference.state_dict())
+    assert [n for n, _ in model.named_buffers()] == ["offset"]
+
+
+def test_modes_gradients_state_and_casts_work_in_a_cycle(rng):
+    model = cyclic()
+    assert model.eval() is model and not any(m.training for m in model.modules())
+    assert model.train() is model and all(m.training for m in model.modules())
+    for p in model.parameters():
+        p.grad += 1
+    model.zero_grad()
+    assert all(not p.grad.any() for p in model.parameters())
+    assert model.load_state_dict(model.state_dict()) == ([], [])
+    assert model.to(np.float32) is model and model.fc.weight.dtype == np.float32
+    assert model(rng.standard_normal((2, 3)).astype(np.float32)).shape == (2, 2)
+
+
+def test_repr_of_a_cycle_stops_at_the_repeated_module():
+    text = repr(cyclic())
+    assert "(me): Net(...)" in text and "(parent): Net(...)" in text
+
+
+def test_a_shared_module_switches_mode_once():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.Tanh(), shared)
+    model(np.ones((3, 2)))
+    cache = shared._x
+    model.eval()
+    model.train()
+    assert shared._x is cache

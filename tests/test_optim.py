@@ -719,3 +719,59 @@ def test_params_that_are_not_iterable_are_refused(params):
     with pytest.raises(TypeError) as excinfo:
         optim.Adam(params)
     assert_message(excinfo, r"Adam\(params\)", "iterable", type(params).__name__)
+
+
+@pytest.mark.parametrize("nesterov", ["False", 0, 1, None])
+def test_nesterov_must_be_a_bool(nesterov):
+    # the string "False" is true: it turned Nesterov momentum on
+    with pytest.raises(TypeError, match=r"SGD\(nesterov\) must be a bool, got"):
+        optim.SGD(make_params(), lr=0.1, momentum=0.9, nesterov=nesterov)
+
+
+@pytest.mark.parametrize("cls, kwargs", CONFIGS)
+def test_a_deep_copy_steps_its_own_copy_of_the_parameters(cls, kwargs):
+    params = make_params()
+    opt = cls(params, **kwargs)
+    run(opt, params, steps=2)
+    before = [p.data.copy() for p in params]
+    twin = copy.deepcopy(opt)
+    expected = run(opt, params, steps=3)
+    for p, value in zip(params, before):
+        p.data[...] = value
+    assert_tree_equal(run(twin, twin.params, steps=3), expected)
+    assert all(p.data.base is twin.data for p in twin.params)
+
+
+def test_a_model_and_its_optimizer_copied_together_stay_together():
+    mytorch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    model_copy, opt_copy = copy.deepcopy((model, opt))
+    original = model.state_dict()
+    for p in model_copy.parameters():
+        p.grad += 1.0
+    opt_copy.step()
+    assert all((model_copy.state_dict()[k] != original[k]).all() for k in original)
+    assert_tree_equal(model.state_dict(), original)
+
+
+def test_copying_an_optimizer_whose_parameters_were_given_new_arrays_is_refused():
+    model = nn.Linear(2, 2)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    model.to(np.float32)
+    with pytest.raises(RuntimeError, match=r"SGD: parameter 0 was given new arrays"):
+        copy.deepcopy(opt)
+
+
+def test_state_with_differing_step_counts_is_refused():
+    params = make_params()
+    opt = optim.Adam(params)
+    run(opt, params, steps=3)
+    sd = copy.deepcopy(opt.state_dict())
+    sd["state"][1]["step"] = 5
+    fresh = optim.Adam(make_params())
+    with pytest.raises(ValueError, match=r"Adam\.load_state_dict failed: the parameters' 'step' counts "
+                                         r"differ \(\{0: 3, 1: 5\}\): Adam takes one step of all its "
+                                         r"parameters at once, so they must be equal"):
+        fresh.load_state_dict(sd)
+    assert fresh.state == {}

@@ -199,3 +199,27 @@ def test_layer_outputs_feeds_a_float32_model_float32():
     model = nn.Sequential(nn.Linear(2, 3), nn.Tanh()).to(np.float32)
     outputs = plotting.layer_outputs(model, np.zeros((4, 2)))
     assert [o.dtype for o in outputs] == [np.float32] * 3
+
+
+def test_predict_grid_caches_nothing_for_backward():
+    model = fixed_model()
+    X = np.ones((4, 2))
+    n_classes = model.train()(X).shape[1]
+    plotting.predict_grid(model, (-1, 1), (-1, 1), resolution=5)
+    model.train()
+    assert model.backward(np.ones((4, n_classes))).shape == (4, 2)  # the cache of X, not of the grid
+    model.eval()
+    with pytest.raises(RuntimeError, match="in eval mode"):
+        model.backward(np.ones((25, 3)))
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: plotting.decision_boundary(fixed_model(), np.zeros((2, 2)), [0, 1], ticks="no"),
+     r"decision_boundary\(ticks\)"),
+    (lambda: plotting.convergence_curves({"a": {"train_loss": [1.0]}}, legend=1), r"convergence_curves\(legend\)"),
+    (lambda: plotting.convergence_curves({"a": {"train_loss": [1.0]}}, logy="False"), r"convergence_curves\(logy\)"),
+])
+def test_boolean_arguments_must_be_bools(call, name):
+    with pytest.raises(TypeError, match=name + " must be a bool, got"):
+        call()
+    plt.close("all")

@@ -328,3 +328,37 @@ def test_deeply_nested_structure_that_json_could_read(tmp_path, monkeypatch):
         root = {"list": [root]}
     monkeypatch.setattr(json, "loads", lambda text: {"version": 1, "root": root})
     _expect_clear_error(path)
+
+
+def test_saving_onto_a_directory_says_so_and_leaves_nothing_behind(tmp_path):
+    target = tmp_path / "checkpoints"
+    target.mkdir()
+    with pytest.raises(IsADirectoryError, match=r"mytorch\.save\(path\) got .*checkpoints', a directory: "
+                                                r"expected a file path"):
+        mytorch.save(nn.Linear(2, 2).state_dict(), target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoints"]
+
+
+def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", fail)
+    with pytest.raises(OSError, match="disk full"):
+        mytorch.save(nn.Linear(2, 2).state_dict(), tmp_path / "model.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bytes_paths_save_and_load(tmp_path):
+    path = bytes(tmp_path / "model.npz")
+    sd = nn.Linear(2, 2).state_dict()
+    mytorch.save(sd, path)
+    assert_tree_equal(mytorch.load(path), dict(sd))
+
+
+@pytest.mark.parametrize("function, args", [(mytorch.save, ({},)), (mytorch.load, ())],
+                         ids=["save", "load"])
+def test_a_path_of_the_wrong_type_is_a_type_error(function, args):
+    with pytest.raises(TypeError, match=rf"mytorch\.{function.__name__}\(path\) must be a str, bytes "
+                                        r"or os\.PathLike, got int"):
+        function(*args, 3)

@@ -261,3 +261,27 @@ def test_a_nan_in_the_analytical_gradient_fails_the_check():
 
     with pytest.raises(GradcheckError, match="input"):
         gradcheck(NaNGradient(), np.random.default_rng(0).standard_normal((3, 4)))
+
+
+@pytest.mark.parametrize("x, got", [
+    (np.array([1, 2, 3]), "int64"), (np.array([1.0, 2.0], dtype=np.float32), "float32"),
+    ([1.0, 2.0], "list"),
+])
+def test_numerical_gradient_refuses_what_it_cannot_perturb_in_float64(x, got):
+    # in place, an integer x rounds the steps away (500000 per entry instead of 1)
+    with pytest.raises(TypeError, match=rf"numerical_gradient\(x\) must be a float64 ndarray, got {got}"):
+        numerical_gradient(lambda a: a.sum(), x)
+
+
+def test_numerical_gradient_refuses_a_read_only_array():
+    x = np.ones(3)
+    x.flags.writeable = False
+    with pytest.raises(ValueError, match=r"numerical_gradient\(x\) must be writeable"):
+        numerical_gradient(lambda a: a.sum(), x)
+
+
+def test_numerical_gradient_of_float32_on_request_only():
+    x = np.array([0.5, -1.0], dtype=np.float32)
+    grad = numerical_gradient(lambda a: np.sum(a * a), x, eps=1e-2, allow_float32=True)
+    np.testing.assert_allclose(grad, [1.0, -2.0], rtol=1e-3)
+    assert x.dtype == np.float32 and list(x) == [0.5, -1.0]

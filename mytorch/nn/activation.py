@@ -10,6 +10,7 @@ import numpy as np
 from scipy.special import erfc
 
 from mytorch._validation import check_array
+from mytorch.grad_mode import is_grad_enabled
 from mytorch.nn.module import Module, backward_before_forward, check_grad_output
 
 
@@ -19,13 +20,16 @@ class ReLU(Module):
     The derivative at the kink $x = 0$ is taken as 0, as in PyTorch.
     """
 
+    _cache_names = ("_mask",)
+
     def __init__(self):
         super().__init__()
         self._mask = None
 
     def forward(self, x):
         check_array("ReLU", x)
-        self._mask = x > 0
+        if is_grad_enabled():
+            self._mask = x > 0
         return np.maximum(x, 0)
 
     def backward(self, grad_output):
@@ -42,6 +46,8 @@ class Sigmoid(Module):
     $\sigma(x) = 1/(1+z)$ for $x \ge 0$ and $z/(1+z)$ for $x < 0$.
     """
 
+    _cache_names = ("_y",)
+
     def __init__(self):
         super().__init__()
         self._y = None
@@ -49,8 +55,10 @@ class Sigmoid(Module):
     def forward(self, x):
         check_array("Sigmoid", x)
         z = np.exp(-np.abs(x))
-        self._y = np.where(x >= 0, 1, z) / (1 + z)
-        return self._y
+        y = np.where(x >= 0, 1, z) / (1 + z)
+        if is_grad_enabled():
+            self._y = y.copy()  # a copy: the caller may change y in place
+        return y
 
     def backward(self, grad_output):
         if self._y is None:
@@ -62,19 +70,24 @@ class Sigmoid(Module):
 class Tanh(Module):
     r"""$\tanh(x)$; backward: $G \odot (1 - \tanh^2(x))$."""
 
+    _cache_names = ("_y",)
+
     def __init__(self):
         super().__init__()
         self._y = None
 
     def forward(self, x):
         check_array("Tanh", x)
-        self._y = np.tanh(x)
-        return self._y
+        y = np.tanh(x)
+        if is_grad_enabled():
+            self._y = y.copy()  # a copy: the caller may change y in place
+        return y
 
     def backward(self, grad_output):
         if self._y is None:
             raise backward_before_forward(self)
-        check_grad_output(self, grad_output, self._y.shape)
+        # of y's dtype: the in-place products below would round a wider grad_output to y's dtype
+        check_grad_output(self, grad_output, self._y.shape, self._y.dtype)
         # G * (1 - y*y), computed in one new array rather than three
         grad_input = np.multiply(self._y, self._y)
         np.subtract(1, grad_input, out=grad_input)
@@ -96,6 +109,7 @@ class GELU(Module):
     $u' = \sqrt{2/\pi}\,(1 + 3 \cdot 0.044715\,x^2)$.
     """
 
+    _cache_names = ("_x", "_x_clipped", "_tanh_u", "_cdf")
     _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
     _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -108,15 +122,18 @@ class GELU(Module):
 
     def forward(self, x):
         check_array("GELU", x)
-        self._x = x
         if self.approximate == "tanh":
             # Beyond |x| = 10, u > 43 and tanh(u) is exactly +-1 in float32 and float64:
             # clipping there changes no result and keeps x^3 from overflowing.
-            self._x_clipped = xc = np.clip(x, -10.0, 10.0)
-            self._tanh_u = np.tanh(self._SQRT_2_OVER_PI * (xc + 0.044715 * xc * xc * xc))
-            return 0.5 * x * (1 + self._tanh_u)
-        self._cdf = 0.5 * erfc(-x / math.sqrt(2.0))
-        return x * self._cdf
+            xc = np.clip(x, -10.0, 10.0)
+            tanh_u = np.tanh(self._SQRT_2_OVER_PI * (xc + 0.044715 * xc * xc * xc))
+            if is_grad_enabled():
+                self._x, self._x_clipped, self._tanh_u = x, xc, tanh_u  # backward reads xc, not x
+            return 0.5 * x * (1 + tanh_u)
+        cdf = 0.5 * erfc(-x / math.sqrt(2.0))
+        if is_grad_enabled():
+            self._x, self._cdf = x.copy(), cdf  # a copy: x changed in place changes no gradient
+        return x * cdf
 
     def backward(self, grad_output):
         x = self._x
@@ -144,6 +161,8 @@ class Softmax(Module):
     the inner product taken along `dim`.
     """
 
+    _cache_names = ("_y",)
+
     def __init__(self, dim=-1):
         super().__init__()
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
@@ -158,8 +177,10 @@ class Softmax(Module):
         if x.shape[self.dim] == 0:
             raise ValueError(f"Softmax(dim={self.dim}) got input of shape {x.shape}: no entries to normalise along dim")
         e = np.exp(x - x.max(axis=self.dim, keepdims=True))
-        self._y = e / e.sum(axis=self.dim, keepdims=True)
-        return self._y
+        y = e / e.sum(axis=self.dim, keepdims=True)
+        if is_grad_enabled():
+            self._y = y.copy()  # a copy: the caller may change y in place
+        return y
 
     def backward(self, grad_output):
         s = self._y

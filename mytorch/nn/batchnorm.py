@@ -2,6 +2,7 @@
 import numpy as np
 
 from mytorch._validation import check_batch, check_fraction, check_int, check_positive, resolve_dtype
+from mytorch.grad_mode import is_grad_enabled
 from mytorch.nn.module import Module, Parameter, backward_before_forward, check_grad_output
 
 
@@ -39,6 +40,8 @@ class BatchNorm1d(Module):
     `running_var` (ones) are $(C,)$.
     """
 
+    _cache_names = ("_x_hat", "_inv_std", "_batch_stats")
+
     def __init__(self, num_features, eps=1e-5, momentum=0.1, dtype=None):
         super().__init__()
         check_int("BatchNorm1d", "num_features", num_features)
@@ -72,10 +75,11 @@ class BatchNorm1d(Module):
         else:
             x_centered = x - self.running_mean
             var = self.running_var
-        self._inv_std = 1 / np.sqrt(var + self.eps)
-        self._x_hat = x_centered * self._inv_std
-        self._batch_stats = self.training
-        return self._x_hat * self.weight.data + self.bias.data
+        inv_std = 1 / np.sqrt(var + self.eps)
+        x_hat = x_centered * inv_std
+        if is_grad_enabled():
+            self._x_hat, self._inv_std, self._batch_stats = x_hat, inv_std, self.training
+        return x_hat * self.weight.data + self.bias.data
 
     def backward(self, grad_output):
         x_hat = self._x_hat

@@ -1,5 +1,6 @@
 """Inverted dropout."""
 from mytorch._validation import check_array, check_fraction
+from mytorch.grad_mode import is_grad_enabled
 from mytorch.nn.module import Module, backward_before_forward, check_grad_output
 from mytorch.random import get_generator
 
@@ -18,6 +19,8 @@ class Dropout(Module):
         Probability of zeroing an element.
     """
 
+    _cache_names = ("_mask", "_input_shape")
+
     def __init__(self, p=0.5):
         super().__init__()
         check_fraction("Dropout", "p", p)
@@ -26,13 +29,14 @@ class Dropout(Module):
 
     def forward(self, x):
         check_array("Dropout", x)
-        self._input_shape = x.shape
         if not self.training or self.p == 0:
-            self._mask = x.dtype.type(1)  # the identity: backward multiplies by 1
-            return x
-        keep = get_generator().random(x.shape, dtype=x.dtype) >= self.p
-        self._mask = keep * x.dtype.type(1 / (1 - self.p))
-        return x * self._mask
+            mask = x.dtype.type(1)  # the identity: backward multiplies by 1
+        else:
+            keep = get_generator().random(x.shape, dtype=x.dtype) >= self.p
+            mask = keep * x.dtype.type(1 / (1 - self.p))
+        if is_grad_enabled():
+            self._mask, self._input_shape = mask, x.shape
+        return x * mask
 
     def backward(self, grad_output):
         if self._mask is None:

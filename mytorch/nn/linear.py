@@ -2,7 +2,8 @@
 import numpy as np
 
 from mytorch.nn import init as nn_init
-from mytorch._validation import check_batch, check_int, resolve_dtype
+from mytorch._validation import check_batch, check_bool, check_int, resolve_dtype
+from mytorch.grad_mode import is_grad_enabled
 from mytorch.nn.module import Module, Parameter, backward_before_forward, check_grad_output
 
 
@@ -29,10 +30,13 @@ class Linear(Module):
     input $(N, d)$, output $(N, k)$, `weight` $(k, d)$, `bias` $(k,)$.
     """
 
+    _cache_names = ("_x",)
+
     def __init__(self, in_features, out_features, bias=True, init="he", dtype=None):
         super().__init__()
         check_int("Linear", "in_features", in_features)
         check_int("Linear", "out_features", out_features)
+        check_bool("Linear", "bias", bias)
         if init not in ("he", "xavier"):
             raise ValueError(f"Linear(init) must be one of 'he', 'xavier', got {init!r}")
         dtype = resolve_dtype(dtype)
@@ -49,7 +53,8 @@ class Linear(Module):
 
     def forward(self, x):
         check_batch("Linear", x, "in_features", self.in_features, self.weight.data.dtype)
-        self._x = x
+        if is_grad_enabled():
+            self._x = x.copy()  # a copy: changing x in place after forward must not change backward
         y = x @ self.weight.data.T
         if self.bias is not None:
             y += self.bias.data

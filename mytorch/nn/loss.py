@@ -8,6 +8,7 @@ import numpy as np
 
 from mytorch._numerics import flush_subnormals
 from mytorch._validation import check_array
+from mytorch.grad_mode import is_grad_enabled
 from mytorch.nn.module import Module, backward_before_forward
 
 _REDUCTIONS = ("mean", "sum")
@@ -33,6 +34,8 @@ class CrossEntropyLoss(Module):
     Shapes: logits $(N, C)$, target $(N,)$ integers in $[0, C)$.
     """
 
+    _cache_names = ("_exp", "_sum_exp", "_onehot")
+
     def __init__(self, reduction="mean"):
         super().__init__()
         _check_reduction("CrossEntropyLoss", reduction)
@@ -46,6 +49,9 @@ class CrossEntropyLoss(Module):
         n, c = logits.shape
         if n == 0:
             raise ValueError(f"CrossEntropyLoss got an empty batch: logits of shape {logits.shape}")
+        if c == 0:
+            raise ValueError(f"CrossEntropyLoss got logits of shape {logits.shape}: "
+                             f"expected at least one class (C >= 1)")
         if not isinstance(target, np.ndarray) or target.dtype.kind not in "iu":
             got = target.dtype if isinstance(target, np.ndarray) else type(target).__name__
             raise TypeError(f"CrossEntropyLoss expects target to be an integer ndarray of class indices, got {got}")
@@ -60,8 +66,8 @@ class CrossEntropyLoss(Module):
         exp = np.exp(shifted)
         sum_exp = exp.sum(axis=1)
         losses = np.log(sum_exp) - shifted[onehot]  # shifted[onehot]: z_{i, y_i} - m_i, row by row
-        # backward turns these into softmax(logits) = exp / sum_exp
-        self._exp, self._sum_exp, self._onehot = exp, sum_exp, onehot
+        if is_grad_enabled():  # backward turns these into softmax(logits) = exp / sum_exp
+            self._exp, self._sum_exp, self._onehot = exp, sum_exp, onehot
         total = losses.sum()
         return logits.dtype.type(total / n if self.reduction == "mean" else total)
 
@@ -87,8 +93,12 @@ class MSELoss(Module):
     r"""Mean squared error $L = \frac{1}{M} \sum_i (p_i - t_i)^2$ over all $M$ entries.
 
     `'sum'` drops the $1/M$. Backward: $\partial L/\partial p = 2 (p - t) / M$.
-    Prediction and target have the same shape.
+    Prediction and target have the same shape. A target of a wider dtype
+    than the prediction is refused (the loss would be computed in the
+    narrower one); a narrower target is widened, exactly.
     """
+
+    _cache_names = ("_diff",)
 
     def __init__(self, reduction="mean"):
         super().__init__()
@@ -105,9 +115,16 @@ class MSELoss(Module):
             )
         if prediction.size == 0:
             raise ValueError(f"MSELoss got an empty prediction of shape {prediction.shape}")
-        self._diff = prediction - target.astype(prediction.dtype, copy=False)
-        total = np.vdot(self._diff, self._diff)
-        return prediction.dtype.type(total / self._diff.size if self.reduction == "mean" else total)
+        if target.dtype.itemsize > prediction.dtype.itemsize:
+            narrow = prediction.dtype
+            raise TypeError(f"MSELoss got target of dtype {target.dtype} but prediction of dtype "
+                            f"{narrow}: the loss would be computed in {narrow}; "
+                            f"cast the target (.astype) or the model (model.to)")
+        diff = prediction - target.astype(prediction.dtype, copy=False)
+        if is_grad_enabled():
+            self._diff = diff
+        total = np.vdot(diff, diff)
+        return prediction.dtype.type(total / diff.size if self.reduction == "mean" else total)
 
     def backward(self):
         if self._diff is None:

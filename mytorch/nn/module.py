@@ -11,7 +11,9 @@ from typing import Iterator
 
 import numpy as np
 
-from mytorch._validation import FLOAT_DTYPES, check_array, check_same_dtype, resolve_dtype
+from mytorch._validation import (FLOAT_DTYPES, check_array, check_bool, check_same_dtype,
+                                 resolve_dtype)
+from mytorch.nn._state import IncompatibleKeys
 
 
 class Parameter:
@@ -69,8 +71,12 @@ def check_grad_output(module: "Module", grad_output, expected_shape: tuple, dtyp
 
 
 def backward_before_forward(module: "Module") -> RuntimeError:
-    name = type(module).__name__
-    return RuntimeError(f"{name}.backward() called before {name}.forward(): nothing is cached to differentiate")
+    name, mode = type(module).__name__, "training" if module.training else "eval"
+    return RuntimeError(
+        f"{name}.backward() called before {name}.forward() in {mode} mode: nothing is cached to "
+        f"differentiate (each mode keeps its own cache, and a forward under no_grad() caches "
+        f"nothing)"
+    )
 
 
 class Module:
@@ -87,12 +93,25 @@ class Module:
     Subclasses define `forward` and `backward`, and optionally `extra_repr`.
     The base class needs no per-module set-up, so calling `super().__init__()`
     (which PyTorch requires) is allowed but not needed.
+
+    What `forward` caches for `backward` belongs to one forward pass, so a
+    second forward would overwrite it. Two rules keep a forward made only to
+    look (validation, logging) from spoiling the gradients of the training
+    forward before it: inside `mytorch.no_grad()` a forward caches nothing,
+    and each mode keeps its own cache: `eval()` puts the training cache
+    aside (the attributes named in `_cache_names`) and `train()` puts it
+    back, so `backward` always differentiates the last forward made in the
+    module's current mode.
     """
 
     #: True in training mode, False in evaluation mode; `train` and `eval` set it.
     training = True
     #: The names `register_buffer` was given, in order.
     _buffer_names = ()
+    #: The attributes `forward` writes for `backward`; `train` and `eval` keep a set per mode.
+    _cache_names = ()
+    #: The training cache while in eval mode.
+    _training_cache = None
 
     def register_buffer(self, name: str, array: np.ndarray) -> None:
         """Store `array` as the attribute `name`, state that `state_dict` saves and `to` casts."""
@@ -128,10 +147,21 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple]:
+    def named_modules(self, memo: set = None, prefix: str = "") -> Iterator[tuple]:
+        """Yield `(name, module)` for this module and every submodule, each once.
+
+        `memo` holds the modules already visited, as in PyTorch: a module used
+        twice is listed under its first name, and a module that refers back to
+        itself or to a parent (a cycle) is not visited again.
+        """
+        if memo is None:
+            memo = set()
+        if self in memo:
+            return
+        memo.add(self)
         yield prefix, self
         for name, module in self.named_children():
-            yield from module.named_modules(f"{prefix}.{name}" if prefix else name)
+            yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name)
 
     def modules(self) -> Iterator["Module"]:
         for _, module in self.named_modules():
@@ -161,12 +191,30 @@ class Module:
 
     # -- modes and gradients ------------------------------------------------
     def train(self, mode: bool = True) -> "Module":
-        """Set training mode here and in every submodule; return self."""
-        if not isinstance(mode, (bool, np.bool_)):
-            raise TypeError(f"train(mode) expects a bool, got {type(mode).__name__} {mode!r}")
+        """Set training mode here and in every submodule; return self.
+
+        A module that changes mode swaps caches: entering eval mode puts the
+        training forward's cache aside, returning to training mode puts it
+        back (and drops what eval forwards cached).
+        """
+        check_bool("train", "mode", mode)
+        mode = bool(mode)
         for module in self.modules():
-            module.training = bool(mode)
+            if module.training != mode:
+                module._swap_cache(mode)
+            module.training = mode
         return self
+
+    def _swap_cache(self, training: bool) -> None:
+        names = self._cache_names
+        if training:
+            saved, self._training_cache = self._training_cache or {}, None
+            for name in names:
+                setattr(self, name, saved.get(name))
+        else:
+            self._training_cache = {name: getattr(self, name, None) for name in names}
+            for name in names:
+                setattr(self, name, None)
 
     def eval(self) -> "Module":
         """Set evaluation mode (BatchNorm uses running statistics, Dropout is the identity)."""
@@ -190,16 +238,27 @@ class Module:
         """Copies of every parameter and buffer, keyed by dotted name."""
         return OrderedDict((name, array.copy()) for name, array in self._named_state())
 
-    def load_state_dict(self, state_dict) -> None:
+    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
         """Copy `state_dict`'s arrays into this module's parameters and buffers.
 
-        Strict: every missing, unexpected, wrongly shaped or non-numeric
-        entry is collected first and reported in one RuntimeError; nothing
-        is changed unless every entry fits. Values are cast to the module's
-        dtype.
+        Every problem is collected first and reported in one RuntimeError;
+        nothing is changed unless every entry fits. A wrongly shaped or
+        non-numeric entry is always a problem; with `strict=True` (the
+        default) so are a missing and an unexpected key, while `strict=False`
+        loads the entries whose keys match and leaves the other parameters
+        and buffers as they are (a new output layer on a trained body).
+        Values are cast to the module's dtype.
+
+        Returns
+        -------
+        IncompatibleKeys
+            The named tuple `(missing_keys, unexpected_keys)`, lists of keys,
+            as in PyTorch; both are empty after a strict load.
         """
+        who = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, Mapping):
-            raise TypeError(f"{type(self).__name__}.load_state_dict expects a dict of arrays, got {type(state_dict).__name__}")
+            raise TypeError(f"{who} expects a dict of arrays, got {type(state_dict).__name__}")
+        check_bool(who, "strict", strict)
         own = OrderedDict(self._named_state())
         missing = [k for k in own if k not in state_dict]
         unexpected = [str(k) for k in state_dict if k not in own]
@@ -212,18 +271,19 @@ class Module:
                 wrong_type.append(f"{key}: expected real numbers, got dtype {value.dtype}")
             values[key] = value
         problems = []
-        if missing:
+        if missing and strict:
             problems.append("missing keys: " + ", ".join(missing))
-        if unexpected:
+        if unexpected and strict:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if wrong_shape:
             problems.append("wrong shapes: " + "; ".join(wrong_shape))
         if wrong_type:
             problems.append("wrong types: " + "; ".join(wrong_type))
         if problems:
-            raise RuntimeError(f"{type(self).__name__}.load_state_dict failed: " + "; ".join(problems))
-        for name, array in own.items():
-            array[...] = values[name]
+            raise RuntimeError(f"{who} failed: " + "; ".join(problems))
+        for name, value in values.items():
+            own[name][...] = value
+        return IncompatibleKeys(missing, unexpected)
 
     def to(self, dtype) -> "Module":
         """Cast parameters, gradients and buffers to `dtype`; return self.
@@ -244,7 +304,14 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self.named_children()]
+        return self._repr(set())
+
+    def _repr(self, enclosing: set) -> str:
+        """The repr, with `...` for a child that is one of the modules being printed (a cycle)."""
+        enclosing = enclosing | {id(self)}
+        lines = [f"({name}): " + (f"{type(module).__name__}(...)" if id(module) in enclosing
+                                  else module._repr(enclosing).replace("\n", "\n  "))
+                 for name, module in self.named_children()]
         head = f"{type(self).__name__}({self.extra_repr()}"
         if not lines:
             return head + ")"

@@ -169,6 +169,15 @@ class Optimizer:
         problems = []
         if state and sorted(state) != list(range(n)):
             problems.append(f"expected state for parameters 0..{n - 1}, got {sorted(state)}")
+        for key in (k for k, v in reference.state.items() if not isinstance(v, np.ndarray)):
+            counts = {index: entries.get(key) for index, entries in sorted(state.items())}
+            if not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool)
+                       for c in counts.values()):
+                continue  # reported below
+            counts = {index: int(count) for index, count in counts.items()}
+            if len(set(counts.values())) > 1:  # the flat state keeps one count for all
+                problems.append(f"the parameters' {key!r} counts differ ({counts}): {name} takes "
+                                f"one step of all its parameters at once, so they must be equal")
         for index, entries in state.items():
             if sorted(entries) != sorted(reference.state):
                 problems.append(f"state[{index}] has keys {sorted(entries)}, {name} keeps {sorted(reference.state)}")
@@ -192,6 +201,19 @@ class Optimizer:
                 self.state[key] = np.concatenate([np.ravel(state[i][key]) for i in range(n)]).astype(self.data.dtype)
             else:
                 self.state[key] = first
+
+    def __getstate__(self) -> dict:
+        self._check_views()  # a copy must not quietly re-attach parameters given new arrays
+        return self.__dict__
+
+    def __setstate__(self, state: dict) -> None:
+        """After `copy.deepcopy` or unpickling: the copied parameters' arrays are plain copies, so
+        make them views of the copied flat arrays again. Copied together with its model
+        (`copy.deepcopy((model, optimizer))`), the copy steps the copied model."""
+        self.__dict__.update(state)
+        for p, part in zip(self.params, self._slices):
+            p.data = self.data[part].reshape(p.data.shape)
+            p.grad = self.grad[part].reshape(p.grad.shape)
 
     def __repr__(self) -> str:
         options = ", ".join(f"{k}={v}" for k, v in self.param_groups[0].items())

@@ -1,7 +1,7 @@
 """Stochastic gradient descent with (Nesterov) momentum and weight decay."""
 import numpy as np
 
-from mytorch._validation import check_fraction, check_non_negative
+from mytorch._validation import check_bool, check_fraction, check_non_negative
 from mytorch.optim.optimizer import Optimizer
 
 
@@ -38,6 +38,7 @@ class SGD(Optimizer):
         check_non_negative("SGD", "lr", lr)
         check_fraction("SGD", "momentum", momentum)
         check_non_negative("SGD", "weight_decay", weight_decay)
+        check_bool("SGD", "nesterov", nesterov)
         if nesterov and momentum == 0:
             raise ValueError("SGD(nesterov=True) requires momentum > 0, got momentum=0")
         super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay))
