@@ -8,12 +8,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-fp book sync execute lab atlas bench clean
+.PHONY: help venv test test-fp test-pdf book pdf sync execute lab atlas bench clean
 
 help:
 	@echo "make book      build the HTML book into _build/html"
+	@echo "make pdf       build the whole book as one PDF (needs XeLaTeX and latexmk)"
 	@echo "make test      unit tests, sync check, every chapter re-run and compared, book build, browser test"
 	@echo "make test-fp   the chapters and the atlas tests again, as another processor computes"
+	@echo "make test-pdf  build the PDF and check it"
 	@echo "make sync      rewrite the book's code cells from the package source"
 	@echo "make execute   re-run every chapter in a fresh kernel and store its outputs"
 	@echo "make lab       open the chapters in JupyterLab"
@@ -35,7 +37,10 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest tests book -p nbcompare --notebooks --cov=mytorch --cov-report=term
+	$(PY) -m pytest tests book -p nbcompare --notebooks -m "not pdf" --cov=mytorch --cov-report=term
+
+test-pdf: $(STAMP)
+	$(PY) -m pytest tests/test_pdf.py -m pdf
 
 # What depends on floating point, once more under another OpenBLAS kernel and
 # without NumPy's widest SIMD paths (tools/fpsetup.py): stored outputs must hold
@@ -47,6 +52,15 @@ test-fp: $(STAMP)
 book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 	@echo "The book is in _build/html: open _build/html/index.html in a browser."
+
+# TeX Live from Debian: apt-get install --no-install-recommends texlive-latex-extra
+# texlive-xetex texlive-fonts-recommended fonts-freefont-otf latexmk (about 75 s).
+pdf: $(STAMP)
+	@command -v xelatex >/dev/null && command -v latexmk >/dev/null || { echo "make pdf needs" \
+	  "XeLaTeX and latexmk: apt-get install --no-install-recommends texlive-latex-extra" \
+	  "texlive-xetex texlive-fonts-recommended fonts-freefont-otf latexmk"; exit 1; }
+	$(VENV)/bin/jupyter-book build . --builder pdflatex --path-output _build/pdf
+	@echo "The book is in _build/pdf/_build/latex/mytorch.pdf."
 
 sync: $(STAMP)
 	$(PY) tools/sync.py
