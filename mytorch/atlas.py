@@ -30,8 +30,8 @@ the command, the settings and seeds, the versions of Python and of the
 packages, the BLAS kernels (threadpoolctl), the machine, the start and end
 time (UTC) and the files written. The files appear only once the whole run
 has succeeded (written in a hidden folder inside ``--out``, then renamed
-into place); an interrupted run (Ctrl-C, exit status 130) or a failed one
-leaves none. A folder that holds another run's results is refused unless
+into place); an interrupted run (Ctrl-C, exit status 130; SIGTERM, 143)
+or a failed one leaves none. A folder that holds another run's results is refused unless
 ``--overwrite`` is given, which replaces the files that run's manifest
 lists, and no others. Every option either applies to the mode chosen or is
 refused by the parser (exit status 2).
@@ -44,6 +44,7 @@ Every experiment is seeded: two runs write the same numbers, except the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -54,6 +55,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -133,12 +135,33 @@ def _pairs(argument: str, values) -> list[tuple]:
     return pairs
 
 
-def _ignore_interrupts():
+def _worker_signals():
     # Ctrl-C in a terminal reaches every process of its group. The parent
     # alone answers it (it drops the queued tasks and re-raises), so a
     # worker neither prints a traceback of its own nor has the interrupt
     # swallowed inside a fit (scikit-learn's MLPClassifier catches it).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The command line's SIGTERM handler is the parent's alone, too.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Drop further Ctrl-C and SIGTERM while the block cleans up after the first one.
+
+    A second signal must not cut the cleanup short: a pool abandoned halfway
+    leaves its workers waiting forever. Only the main thread sets handlers.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = [signal.signal(signum, lambda *_: None) for signum in held]
+    try:
+        yield
+    finally:
+        for signum, handler in zip(held, previous):
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 def _map(function, tasks, *, n_jobs: int, desc: str, progress: bool) -> list:
@@ -158,14 +181,15 @@ def _map(function, tasks, *, n_jobs: int, desc: str, progress: bool) -> list:
                 results.append(function(*task))
                 bar.update()
             return results
-        with ProcessPoolExecutor(max_workers=n_jobs, initializer=_ignore_interrupts) as pool:
+        with ProcessPoolExecutor(max_workers=n_jobs, initializer=_worker_signals) as pool:
             futures = [pool.submit(function, *task) for task in tasks]
             try:
                 for future in as_completed(futures):
                     future.result()
                     bar.update()
             except BaseException:
-                pool.shutdown(cancel_futures=True)
+                with _signals_held():
+                    pool.shutdown(cancel_futures=True)
                 raise
             return [future.result() for future in futures]
 
@@ -648,8 +672,8 @@ def _parser() -> argparse.ArgumentParser:
                     "both libraries on other draws of the tasks. Every file appears only "
                     f"once the whole run has succeeded, beside {MANIFEST} (the command, "
                     "settings, seeds, package versions, BLAS, machine, start and end time "
-                    "and the files written). Ctrl-C stops the run with exit status 130 and "
-                    "writes nothing.")
+                    "and the files written). Ctrl-C stops the run with exit status 130 "
+                    "(SIGTERM: 143) and leaves nothing.")
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="output folder (created if needed); one that holds another "
                              "run's results is refused unless --overwrite is given")
@@ -913,12 +937,26 @@ def _run_atlas(settings, folder, out, *, progress, n_jobs) -> str:
             f"({', '.join(timings)}); wrote {len(list(folder.iterdir()))} files to {out}")
 
 
+class _Terminated(BaseException):
+    """SIGTERM during a command-line run: stop, and clean up as on Ctrl-C."""
+
+
+def _stop(signum, frame):
+    # The first Ctrl-C or SIGTERM stops the run, which then cleans up: a
+    # second must not cut that short (a pool abandoned halfway leaves its
+    # workers waiting forever), so it is ignored.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt if signum == signal.SIGINT else _Terminated
+
+
 def main(argv=None) -> int:
     """Command-line entry point: ``python -m mytorch.atlas --out DIR [--sweep | --compare]``.
 
     Messages and progress bars go to stderr, results to files in ``--out``.
-    Returns the exit status: 0, or 130 when interrupted (Ctrl-C); the
-    parser's errors exit with status 2.
+    Returns the exit status: 0, or 130 when interrupted (Ctrl-C), 143 when
+    terminated (SIGTERM), as shells report them; the parser's errors exit
+    with status 2.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = _parser()
@@ -933,19 +971,30 @@ def main(argv=None) -> int:
         parser.error(f"argument --out: expected a folder we can write to, got {out} "
                      f"({error.strerror})")
     run = {"atlas": _run_atlas, "sweep": _run_sweep, "compare": _run_comparison}
+    # Signal handlers can only be set from the main thread.
+    handled = ((signal.SIGINT, signal.SIGTERM)
+               if threading.current_thread() is threading.main_thread() else ())
+    previous = [signal.signal(signum, _stop) for signum in handled]
     try:
         summary = run[settings["mode"]](settings, staging.folder, out, progress=not args.quiet,
                                         n_jobs=args.jobs)
         manifest = {"command": shlex.join([*_PROG.split(), *argv]), "settings": settings,
                     "started": started, "finished": _now(), **_environment()}
         staging.commit(manifest)
-    except KeyboardInterrupt:
-        staging.discard()
-        print(f"{_PROG}: interrupted, nothing written to {out}", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, _Terminated) as stop:
+        with _signals_held():
+            staging.discard()
+        interrupted = isinstance(stop, KeyboardInterrupt)
+        print(f"{_PROG}: {'interrupted' if interrupted else 'terminated'}, nothing written "
+              f"to {out}", file=sys.stderr)
+        return 130 if interrupted else 143
     except BaseException:
-        staging.discard()
+        with _signals_held():
+            staging.discard()
         raise
+    finally:
+        for signum, handler in zip(handled, previous):
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
     print(f"{summary}, with {MANIFEST}", file=sys.stderr)
     return 0
 

@@ -105,20 +105,24 @@ def test_ctrl_c_in_our_own_training_exits_130_and_writes_nothing(tmp_path, monke
     assert "interrupted, nothing written to" in capsys.readouterr().err
 
 
-SIGINT_SCRIPT = """
+SIGNAL_SCRIPT = """
 import os, signal, sys
 from sklearn.neural_network import MLPClassifier
 from mytorch import atlas
 
+os.environ.setdefault("ATLAS_PID", str(os.getpid()))      # the parent's, in every worker
 backprop, seen = MLPClassifier._backprop, []
-def backprop_then_ctrl_c(self, *args, **kwargs):
-    # Ctrl-C as a terminal sends it: SIGINT to every process of the group,
-    # here from inside a fit, at the 20th minibatch of this process.
+def backprop_then_signal(self, *args, **kwargs):
+    # At the 20th minibatch of this process, inside a fit: Ctrl-C as a
+    # terminal sends it (SIGINT to every process of the group), or SIGTERM
+    # to the command as `kill PID` sends it.
     seen.append(1)
-    if len(seen) == 20:
+    if len(seen) == 20 and os.environ["SIGNAL"] == "INT":
         os.killpg(os.getpgrp(), signal.SIGINT)
+    if len(seen) == 20 and os.environ["SIGNAL"] == "TERM":
+        os.kill(int(os.environ["ATLAS_PID"]), signal.SIGTERM)
     return backprop(self, *args, **kwargs)
-MLPClassifier._backprop = backprop_then_ctrl_c
+MLPClassifier._backprop = backprop_then_signal
 atlas.COMPARISON_DRAWS = ((4, 4), (5, 5), (6, 6))
 
 if __name__ == "__main__":
@@ -127,17 +131,21 @@ if __name__ == "__main__":
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_sigint_to_the_process_group_exits_130_and_writes_nothing(tmp_path, jobs):
-    script = tmp_path / "interrupted.py"
-    script.write_text(textwrap.dedent(SIGINT_SCRIPT))
+@pytest.mark.parametrize("name, status, what", [("INT", 130, "interrupted"),
+                                                ("TERM", 143, "terminated")])
+def test_a_signal_in_a_fit_exits_with_its_status_and_writes_nothing(tmp_path, jobs, name,
+                                                                     status, what):
+    script = tmp_path / "signalled.py"
+    script.write_text(textwrap.dedent(SIGNAL_SCRIPT))
     out = tmp_path / "out"
-    env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", SIGNAL=name)
+    env.pop("ATLAS_PID", None)
     run = subprocess.run([sys.executable, str(script), "--out", str(out), "--compare",
                           "--datasets", "moons", "circles", "--epochs", "5", "--jobs", jobs],
                          capture_output=True, text=True, env=env, start_new_session=True,
-                         timeout=600)
-    assert run.returncode == 130, run.stderr
-    assert run.stderr.splitlines()[-1] == (f"python -m mytorch.atlas: interrupted, nothing "
+                         timeout=300)
+    assert run.returncode == status, run.stderr
+    assert run.stderr.splitlines()[-1] == (f"python -m mytorch.atlas: {what}, nothing "
                                            f"written to {out}")
     assert "Traceback" not in run.stderr
     assert files_in(out) == []
