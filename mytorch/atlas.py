@@ -655,7 +655,7 @@ def write_figures(results, out, *, dpi: int = 80, n_jobs: int = 1,
 
 
 #: Written beside the results of every command-line run: what ran, on what, and
-#: which files it wrote (the files ``--overwrite`` removes before the next run).
+#: which files it wrote (those that ``--overwrite`` removes when a later run replaces it).
 MANIFEST = "manifest.json"
 # The names of the files a command-line run writes, besides the manifest.
 _RESULT_FILES = re.compile(r"(atlas|baseline|sweep|comparison)\.csv|overview\.png"
