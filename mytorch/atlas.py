@@ -941,15 +941,6 @@ class _Terminated(BaseException):
     """SIGTERM during a command-line run: stop, and clean up as on Ctrl-C."""
 
 
-def _stop(signum, frame):
-    # The first Ctrl-C or SIGTERM stops the run, which then cleans up: a
-    # second must not cut that short (a pool abandoned halfway leaves its
-    # workers waiting forever), so it is ignored.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise KeyboardInterrupt if signum == signal.SIGINT else _Terminated
-
-
 def main(argv=None) -> int:
     """Command-line entry point: ``python -m mytorch.atlas --out DIR [--sweep | --compare]``.
 
@@ -971,27 +962,38 @@ def main(argv=None) -> int:
         parser.error(f"argument --out: expected a folder we can write to, got {out} "
                      f"({error.strerror})")
     run = {"atlas": _run_atlas, "sweep": _run_sweep, "compare": _run_comparison}
+    received = []
+
+    def stop(signum, frame):
+        # The first Ctrl-C or SIGTERM stops the run, which then cleans up: a
+        # second must not cut that short (a pool abandoned halfway leaves its
+        # workers waiting forever), so it is ignored.
+        received.append(signum)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt if signum == signal.SIGINT else _Terminated
+
     # Signal handlers can only be set from the main thread.
     handled = ((signal.SIGINT, signal.SIGTERM)
                if threading.current_thread() is threading.main_thread() else ())
-    previous = [signal.signal(signum, _stop) for signum in handled]
+    previous = [signal.signal(signum, stop) for signum in handled]
     try:
         summary = run[settings["mode"]](settings, staging.folder, out, progress=not args.quiet,
                                         n_jobs=args.jobs)
         manifest = {"command": shlex.join([*_PROG.split(), *argv]), "settings": settings,
                     "started": started, "finished": _now(), **_environment()}
         staging.commit(manifest)
-    except (KeyboardInterrupt, _Terminated) as stop:
+    except BaseException as error:
         with _signals_held():
             staging.discard()
-        interrupted = isinstance(stop, KeyboardInterrupt)
-        print(f"{_PROG}: {'interrupted' if interrupted else 'terminated'}, nothing written "
+        # A signal can surface as another error: an import it cuts short
+        # raises ImportError, for one. Either way the run was stopped.
+        if not received and not isinstance(error, KeyboardInterrupt):
+            raise
+        terminated = signal.SIGTERM in received
+        print(f"{_PROG}: {'terminated' if terminated else 'interrupted'}, nothing written "
               f"to {out}", file=sys.stderr)
-        return 130 if interrupted else 143
-    except BaseException:
-        with _signals_held():
-            staging.discard()
-        raise
+        return 143 if terminated else 130
     finally:
         for signum, handler in zip(handled, previous):
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)

@@ -105,6 +105,24 @@ def test_ctrl_c_in_our_own_training_exits_130_and_writes_nothing(tmp_path, monke
     assert "interrupted, nothing written to" in capsys.readouterr().err
 
 
+def test_ctrl_c_that_surfaces_as_another_error_still_exits_130(tmp_path, monkeypatch, capsys):
+    def import_cut_short(*args, **kwargs):
+        # What a C extension's import does when Ctrl-C arrives during it.
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            sum(range(10))                           # the handler runs between bytecodes
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed") from None
+
+    monkeypatch.setattr(atlas, "run_experiment", import_cut_short)
+    out = tmp_path / "out"
+    assert main(["--out", str(out), *SMALL]) == 130
+    assert files_in(out) == []
+    assert capsys.readouterr().err == (f"python -m mytorch.atlas: interrupted, nothing "
+                                       f"written to {out}\n")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # restored
+
+
 SIGNAL_SCRIPT = """
 import os, signal, sys
 from sklearn.neural_network import MLPClassifier
