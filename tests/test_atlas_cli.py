@@ -498,3 +498,18 @@ def test_messages_go_to_stderr_and_results_to_files(tmp_path):
     assert "8 configurations of each library in" in run.stderr
     assert "comparison" in run.stderr                                # the progress bar
     assert files_in(tmp_path) == ["comparison.csv", "manifest.json"]
+
+
+@pytest.mark.parametrize("mode, written", [([], ["atlas.csv", "baseline.csv", "overview.png"]),
+                                           (["--sweep"], ["sweep.csv"]),
+                                           (["--compare"], ["comparison.csv"])])
+def test_overwrite_in_every_mode_replaces_the_earlier_run(tmp_path, monkeypatch, mode, written):
+    Recorder(monkeypatch)
+    for name in ("atlas.csv", "grid_spiral.png", "notes.txt"):
+        (tmp_path / name).write_text("earlier")
+    (tmp_path / "manifest.json").write_text(json.dumps({"files": ["atlas.csv",
+                                                                  "grid_spiral.png"]}))
+    assert atlas.main(["--out", str(tmp_path), "--overwrite", *mode]) == 0
+    assert files_in(tmp_path) == sorted(written + ["manifest.json", "notes.txt"])
+    assert json.loads((tmp_path / "manifest.json").read_text())["files"] == written
+    assert (tmp_path / "notes.txt").read_text() == "earlier"
