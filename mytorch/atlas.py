@@ -973,9 +973,11 @@ def main(argv=None) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt if signum == signal.SIGINT else _Terminated
 
-    # Signal handlers can only be set from the main thread.
-    handled = ((signal.SIGINT, signal.SIGTERM)
-               if threading.current_thread() is threading.main_thread() else ())
+    # Signal handlers can only be set from the main thread; a signal ignored
+    # from the start (a background job's Ctrl-C) stays ignored.
+    handled = [signum for signum in (signal.SIGINT, signal.SIGTERM)
+               if threading.current_thread() is threading.main_thread()
+               and signal.getsignal(signum) is not signal.SIG_IGN]
     previous = [signal.signal(signum, stop) for signum in handled]
     try:
         summary = run[settings["mode"]](settings, staging.folder, out, progress=not args.quiet,

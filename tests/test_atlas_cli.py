@@ -123,6 +123,25 @@ def test_ctrl_c_that_surfaces_as_another_error_still_exits_130(tmp_path, monkeyp
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # restored
 
 
+def test_an_ignored_sigint_stays_ignored(tmp_path, monkeypatch):
+    # A job started in the background by a script ignores Ctrl-C, as Python does there.
+    experiment = atlas.run_experiment
+
+    def ctrl_c_then_train(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        return experiment(*args, **kwargs)
+
+    monkeypatch.setattr(atlas, "run_experiment", ctrl_c_then_train)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        assert main(["--out", str(tmp_path), "--optimizers", "adam", "--activations", "relu",
+                     "--no-figures", *SMALL]) == 0
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert files_in(tmp_path) == ["atlas.csv", "baseline.csv", "manifest.json"]
+
+
 SIGNAL_SCRIPT = """
 import os, signal, sys
 from sklearn.neural_network import MLPClassifier
