@@ -982,6 +982,10 @@ def main(argv=None) -> int:
     try:
         summary = run[settings["mode"]](settings, staging.folder, out, progress=not args.quiet,
                                         n_jobs=args.jobs)
+        if received:
+            # Some code caught the signal's exception and carried on, as
+            # MLPClassifier.fit does: the run was stopped all the same.
+            raise KeyboardInterrupt
         manifest = {"command": shlex.join([*_PROG.split(), *argv]), "settings": settings,
                     "started": started, "finished": _now(), **_environment()}
         staging.commit(manifest)

@@ -123,6 +123,23 @@ def test_ctrl_c_that_surfaces_as_another_error_still_exits_130(tmp_path, monkeyp
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # restored
 
 
+def test_ctrl_c_that_some_code_swallows_still_exits_130(tmp_path, monkeypatch, capsys):
+    experiment = atlas.run_experiment
+
+    def swallowing(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+        except KeyboardInterrupt:
+            pass                                        # as scikit-learn's fit does
+        return experiment(*args, **kwargs)
+
+    monkeypatch.setattr(atlas, "run_experiment", swallowing)
+    out = tmp_path / "out"
+    assert main(["--out", str(out), "--no-baseline", "--no-figures", *SMALL]) == 130
+    assert files_in(out) == []
+    assert capsys.readouterr().err.endswith("interrupted, nothing written to " f"{out}\n")
+
+
 def test_an_ignored_sigint_stays_ignored(tmp_path, monkeypatch):
     # A job started in the background by a script ignores Ctrl-C, as Python does there.
     experiment = atlas.run_experiment
