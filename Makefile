@@ -74,7 +74,7 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab book $(if $(filter 0,$(shell id -u)),--allow-root)
 
 atlas: $(STAMP)
-	$(PY) -m mytorch.atlas --out _build/atlas
+	$(PY) -m mytorch.atlas --out _build/atlas --overwrite
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
