@@ -242,12 +242,18 @@ SCHEDULES = ((50, 40), (100, 80))
 SWEEP_DRAWS = ((1, 1), (2, 2), (3, 3))
 #: The sweep's table as :func:`sweep_learning_rates` returns it, stored with
 #: the package (``python -m mytorch.atlas --sweep --out DIR`` recomputes it).
+#: The value is the installed file's path (hidden in the API reference: it
+#: would show the path on the machine that built the book).
+#:
+#: :meta hide-value:
 SWEEP_FILE = Path(__file__).with_name("atlas_sweep.csv")
 #: The draws on which :func:`compare_with_baseline` compares the two libraries, as
 #: ``(random_state, seed)``: neither the atlas's nor the sweep's, so fresh.
 COMPARISON_DRAWS = tuple((r, r) for r in range(4, 12))
 #: Its table, stored with the package (``python -m mytorch.atlas --compare --out DIR``
-#: recomputes it).
+#: recomputes it). As for :data:`SWEEP_FILE`, its value is the installed file's path.
+#:
+#: :meta hide-value:
 COMPARISON_FILE = Path(__file__).with_name("atlas_comparison.csv")
 #: The columns of :func:`compare_with_baseline`'s table.
 COMPARISON_COLUMNS = ["dataset", "random_state", "seed", "optimizer", "activation",
@@ -654,8 +660,9 @@ def write_figures(results, out, *, dpi: int = 80, n_jobs: int = 1,
                 progress=progress)
 
 
-#: Written beside the results of every command-line run: what ran, on what, and
-#: which files it wrote (those that ``--overwrite`` removes when a later run replaces it).
+#: The file written beside the results of every command-line run. It says what
+#: ran, on what, and which files the run wrote (those that ``--overwrite``
+#: removes when a later run replaces it).
 MANIFEST = "manifest.json"
 # The names of the files a command-line run writes, besides the manifest.
 _RESULT_FILES = re.compile(r"(atlas|baseline|sweep|comparison)\.csv|overview\.png"

@@ -39,3 +39,12 @@ def test_book_builds_without_warnings(built_book):
         )
     assert (built_book.html / "index.html").is_file(), f"no index.html in {built_book.html}"
     print(f"book built in {built_book.seconds:.1f} s")
+
+
+def test_no_page_shows_the_path_of_the_machine_that_built_it(built_book):
+    """A default or a value printed as an absolute path (e.g. a data file's) is
+    meaningless to a reader, and too wide for a phone."""
+    leaks = [str(page.relative_to(built_book.html))
+             for page in sorted(built_book.html.rglob("*.html"))
+             if str(ROOT) in page.read_text(errors="replace")]
+    assert not leaks, f"pages that show {ROOT}: {leaks}"
