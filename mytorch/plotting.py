@@ -66,6 +66,20 @@ def _limits(X, margin: float):
     return (lo[0], hi[0]), (lo[1], hi[1])
 
 
+def _logits_on_grid(model, xlim, ylim, resolution: int):
+    if int(resolution) < 2:
+        raise ValueError(f"resolution must be >= 2, got {resolution}")
+    xx, yy = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
+    return xx, yy, _logits(model, np.column_stack([xx.ravel(), yy.ravel()]))
+
+
+def _logits(model, points):
+    # A float32 model gets float32 points (no silent upcast).
+    dtype = next((p.data.dtype for p in model.parameters()), np.float64)
+    with no_grad():
+        return model.eval()(np.asarray(points).astype(dtype))
+
+
 def predict_grid(model, xlim, ylim, resolution: int = 150):
     """Class predicted by ``model`` at every point of a regular grid.
 
@@ -80,15 +94,27 @@ def predict_grid(model, xlim, ylim, resolution: int = 150):
     classes : ndarray of shape (resolution, resolution), int
         ``argmax`` of the logits at each grid point.
     """
-    if int(resolution) < 2:
-        raise ValueError(f"resolution must be >= 2, got {resolution}")
-    xx, yy = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
-    # A float32 model gets float32 points (no silent upcast).
-    dtype = next((p.data.dtype for p in model.parameters()), np.float64)
-    points = np.column_stack([xx.ravel(), yy.ravel()]).astype(dtype)
-    with no_grad():
-        logits = model.eval()(points)
+    xx, yy, logits = _logits_on_grid(model, xlim, ylim, resolution)
     return xx, yy, logits.argmax(axis=1).reshape(xx.shape)
+
+
+def confidence(logits):
+    """How sure a classifier is, from 0 (all classes equally likely) to 1.
+
+    The largest softmax probability $p_{max}$, rescaled from $[1/C, 1]$ to
+    $[0, 1]$; computed without overflow for any logits.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    n_classes = logits.shape[-1]
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    p_max = 1.0 / np.exp(shifted).sum(axis=-1)
+    return (p_max - 1 / n_classes) / (1 - 1 / n_classes) if n_classes > 1 else np.ones_like(p_max)
+
+
+#: Confidence bands of the decision regions (see `decision_boundary`) and the
+#: opacity of each: the surer the model, the deeper the class's colour.
+CONFIDENCE_LEVELS = (0.0, 0.5, 0.8, 0.95, 1.0)
+CONFIDENCE_ALPHAS = (0.08, 0.18, 0.3, 0.45)
 
 
 def scatter_classes(X, y, ax=None, *, n_classes=None, s: float = 8, **kwargs):
@@ -104,6 +130,10 @@ def scatter_classes(X, y, ax=None, *, n_classes=None, s: float = 8, **kwargs):
 def decision_boundary(model, X, y, ax=None, *, n_classes=None, resolution: int = 150,
                       margin: float = 0.5, title=None, s: float = 8, ticks: bool = False):
     """Shade the plane by the class ``model`` predicts, and scatter ``(X, y)`` on top.
+
+    Each class's region is shaded in bands of `confidence` (deeper where the
+    model is surer), outlined in black, and the points the model gets wrong
+    are ringed.
 
     Parameters
     ----------
@@ -131,11 +161,21 @@ def decision_boundary(model, X, y, ax=None, *, n_classes=None, resolution: int =
     y = np.asarray(y)
     n_classes = int(y.max()) + 1 if n_classes is None else int(n_classes)
     xlim, ylim = _limits(X, margin)
-    xx, yy, classes = predict_grid(model, xlim, ylim, resolution)
-    levels = np.arange(n_classes + 1) - 0.5
-    ax.contourf(xx, yy, classes, levels=levels, cmap=_class_cmap(n_classes), alpha=0.25)
+    xx, yy, logits = _logits_on_grid(model, xlim, ylim, resolution)
+    classes = logits.argmax(axis=1).reshape(xx.shape)
+    sure = confidence(logits).reshape(xx.shape)
+    for c in range(n_classes):  # each class's region, deeper where the model is surer
+        if (classes == c).any():
+            rgb = mpl.colors.to_rgb(CLASS_COLORS[c])
+            ax.contourf(xx, yy, np.where(classes == c, sure, np.nan),
+                        levels=list(CONFIDENCE_LEVELS[:-1]) + [CONFIDENCE_LEVELS[-1] + 1e-9],
+                        colors=[(*rgb, alpha) for alpha in CONFIDENCE_ALPHAS])
     for c in range(n_classes):  # each class's outline: every border gets the same line, however far apart its labels
         ax.contour(xx, yy, (classes == c).astype(float), levels=[0.5], colors="k", linewidths=0.6)
+    wrong = _logits(model, X).argmax(axis=1) != y
+    if wrong.any():  # misclassified points get a dark ring, drawn under the points
+        ax.scatter(X[wrong, 0], X[wrong, 1], s=4 * s, facecolors="none", edgecolors="k",
+                   linewidths=0.9)
     scatter_classes(X, y, ax, n_classes=n_classes, s=s)
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)

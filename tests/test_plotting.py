@@ -3,7 +3,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.collections import PathCollection  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -223,3 +224,33 @@ def test_boolean_arguments_must_be_bools(call, name):
     with pytest.raises(TypeError, match=name + " must be a bool, got"):
         call()
     plt.close("all")
+
+
+def test_confidence_runs_from_even_odds_to_certainty_without_overflow():
+    with np.errstate(over="raise", divide="raise", invalid="raise"):  # underflow to 0 is exact here
+        sure = plotting.confidence(np.array([[0.0, 0.0, 0.0], [1e4, 0.0, -1e4], [2.0, 0.0, 0.0]]))
+    p_max = np.exp(2) / (np.exp(2) + 2)
+    np.testing.assert_allclose(sure, [0.0, 1.0, (p_max - 1 / 3) / (2 / 3)])
+
+
+def test_decision_regions_are_deeper_where_the_model_is_surer():
+    fig, ax = plt.subplots()
+    X = np.array([[-1.0, -1.0], [1.0, 1.0]])
+    plotting.decision_boundary(_HalfPlanes(0, 1), X, np.array([0, 1]), ax=ax, n_classes=3,
+                               resolution=40, margin=4.0)
+    filled = [c for c in ax.collections
+              if c.get_facecolor().size and not isinstance(c, PathCollection)]  # not the points
+    alphas = sorted({round(float(a), 3) for c in filled for a in c.get_facecolor()[:, 3]})
+    assert alphas == sorted(plotting.CONFIDENCE_ALPHAS)  # every band appears: far from x = 0
+    plt.close(fig)
+
+
+def test_misclassified_points_are_ringed_under_the_points():
+    fig, ax = plt.subplots()
+    X = np.array([[-1.0, 0.0], [1.0, 0.0], [-2.0, 0.0], [2.0, 0.5]])
+    y = np.array([0, 1, 1, 1])                    # the third point lies in class 0's half
+    plotting.decision_boundary(_HalfPlanes(0, 1), X, y, ax=ax, n_classes=3, resolution=20)
+    rings, points = ax.collections[-2], ax.collections[-1]
+    np.testing.assert_array_equal(np.asarray(rings.get_offsets()), X[[2]])
+    np.testing.assert_array_equal(np.asarray(points.get_offsets()), X)
+    plt.close(fig)
