@@ -196,7 +196,7 @@ def test_the_stored_sweep_can_be_reproduced():
     rates = {o: (OPTIMIZER_DEFAULTS[o]["lr"],) for o in atlas.LR_GRID}
     rates["sgd"] += (OPTIMIZER_DEFAULTS["sgd"]["lr"] / 4,)
     again = atlas.sweep_learning_rates(rates, [(BATCH_SIZE, EPOCHS)], [(1, 1)], ["spiral"],
-                                       progress=False)
+                                       progress=False, n_jobs=2)
     configuration = [c for c in atlas.SWEEP_COLUMNS if c != "test_accuracy"]
     stored = again[configuration].merge(sweep, on=configuration, how="left")
     assert len(again) == 16 and stored.test_accuracy.notna().all()
@@ -231,7 +231,7 @@ def test_the_stored_comparison_covers_fresh_draws_and_can_be_reproduced():
     # moved in any draw (all on the spiral); a learning rate 10% off moves 9 of them.
     names = ["blobs", "noisy_moons", "spiral"]
     draw = table[(table.random_state == 7) & table.dataset.isin(names)].reset_index(drop=True)
-    again = atlas.compare_with_baseline([(7, 7)], names, progress=False)
+    again = atlas.compare_with_baseline([(7, 7)], names, progress=False, n_jobs=2)
     libraries = ["mytorch", "sklearn"]
     pd.testing.assert_frame_equal(again.drop(columns=libraries), draw.drop(columns=libraries))
     moved = moved_points(again[libraries], draw[libraries])
