@@ -222,7 +222,7 @@ def run_experiment(dataset="moons", optimizer="adam", activation="relu", *,
     history = {"train_loss": [], "train_accuracy": [], "test_accuracy": []}
 
     start = time.perf_counter()
-    # One BLAS thread: faster for these small matrices and the same bits everywhere.
+    # One BLAS thread: faster for these small matrices, and the same bits on every run.
     with threadpool_limits(limits=1):
         if callback is not None:
             callback(0, model.eval())

@@ -172,14 +172,37 @@ def test_the_stored_sweep_chose_the_atlas_settings():
         assert min(atlas.LR_GRID[optimizer]) < lr < max(atlas.LR_GRID[optimizer])
 
 
+# Recomputed runs are compared within bounds, not bit for bit: processors and BLAS kernels
+# round the last bits differently and training amplifies them. Measured against the stored
+# tables (made with AVX-512 and OpenBLAS's SkylakeX kernels): the whole comparison table
+# recomputed under OpenBLAS's Haswell and Sandybridge kernels moved in 2% of its runs (all
+# on the spiral, at most 2 of a draw's 12, up to 17 test points of 250); 120 sweep runs of
+# draw 1 recomputed under Haswell, Sandybridge, Nehalem and NumPy without its AVX2 paths
+# moved by up to 6 test points at the chosen rates, up to 110 at the grid's largest; of
+# the 16 runs below at most 1 moved, by 1 test point.
+MOVED_POINTS = 20        # largest move of one run allowed (measured 17)
+
+
+def moved_points(again, stored):
+    """How many test points each recomputed accuracy moved from the stored one (250 of them;
+    the blobs' 248 round to the same count)."""
+    return (250 * (again - stored).abs()).round().to_numpy()
+
+
 def test_the_stored_sweep_can_be_reproduced():
     sweep = atlas.load_sweep()
-    row = sweep[(sweep.batch_size == BATCH_SIZE) & (sweep.optimizer == "adam")
-                & (sweep.dataset == "spiral") & (sweep.activation == "tanh")].iloc[0]
-    again = atlas.sweep_learning_rates({"adam": (row.lr,)}, [(BATCH_SIZE, EPOCHS)],
-                                       [(row.random_state, row.seed)], ["spiral"], ["tanh"],
-                                       progress=False)
-    assert again.test_accuracy.iloc[0] == row.test_accuracy
+    # The spiral of draw 1 at the chosen rates, and SGD at a quarter of its rate, where the
+    # sigmoid stays on its plateau: runs that a changed rate or training loop would move.
+    rates = {o: (OPTIMIZER_DEFAULTS[o]["lr"],) for o in atlas.LR_GRID}
+    rates["sgd"] += (OPTIMIZER_DEFAULTS["sgd"]["lr"] / 4,)
+    again = atlas.sweep_learning_rates(rates, [(BATCH_SIZE, EPOCHS)], [(1, 1)], ["spiral"],
+                                       progress=False, n_jobs=2)
+    configuration = [c for c in atlas.SWEEP_COLUMNS if c != "test_accuracy"]
+    stored = again[configuration].merge(sweep, on=configuration, how="left")
+    assert len(again) == 16 and stored.test_accuracy.notna().all()
+    moved = moved_points(again.test_accuracy, stored.test_accuracy)
+    assert moved.max() <= MOVED_POINTS
+    assert (moved > 0).sum() <= 3           # measured: at most 1 of these 16
 
 
 def test_compare_with_baseline_pairs_both_libraries_run_by_run():
@@ -204,9 +227,16 @@ def test_the_stored_comparison_covers_fresh_draws_and_can_be_reproduced():
     used = {0} | {r for r, _ in atlas.SWEEP_DRAWS}  # the atlas's draw and the sweep's
     assert set(table.random_state) == {r for r, _ in atlas.COMPARISON_DRAWS}
     assert not set(table.random_state) & used
-    draw = table[(table.random_state == 7) & (table.dataset == "spiral")]
-    again = atlas.compare_with_baseline([(7, 7)], ["spiral"], progress=False)
-    pd.testing.assert_frame_equal(again, draw.reset_index(drop=True))
+    # Draw 7 of the three tasks that are not solved: 36 accuracies. Across kernels at most 2
+    # moved in any draw (all on the spiral); a learning rate 10% off moves 9 of them.
+    names = ["blobs", "noisy_moons", "spiral"]
+    draw = table[(table.random_state == 7) & table.dataset.isin(names)].reset_index(drop=True)
+    again = atlas.compare_with_baseline([(7, 7)], names, progress=False, n_jobs=2)
+    libraries = ["mytorch", "sklearn"]
+    pd.testing.assert_frame_equal(again.drop(columns=libraries), draw.drop(columns=libraries))
+    moved = moved_points(again[libraries], draw[libraries])
+    assert moved.max() <= MOVED_POINTS
+    assert (moved > 0).sum() <= 4
 
 
 def test_compare_with_baseline_takes_seeds_from_the_draws_only():
