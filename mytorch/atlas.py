@@ -544,21 +544,23 @@ def _present(results, dataset: str):
     return optimizers, activations
 
 
-def plot_dataset_grid(results, dataset: str, *, resolution: int = 100, panel_size: float = 1.5):
-    """The decision boundaries of one dataset's runs: rows optimizers, columns activations.
+def plot_dataset_grid(results, dataset: str, *, resolution: int = 150, panel_size: float = 2.2):
+    """The decision boundaries of one dataset's runs: rows activations, columns optimizers.
 
-    Each panel shows the test points and the test accuracy. Returns the Figure.
+    Each panel shows the regions shaded by the network's confidence, the test
+    points (the misclassified ones ringed) and the test accuracy. Three panels
+    a row keep them large enough to read at book width. Returns the Figure.
     """
     from mytorch.plotting import decision_grid
 
     optimizers, activations = _present(results, dataset)
     data = datasets.load(dataset)
-    models = [[results[dataset, o, a].model for a in activations] for o in optimizers]
-    notes = [[f"test {results[dataset, o, a].test_accuracy:.3f}" for a in activations]
-             for o in optimizers]
+    models = [[results[dataset, o, a].model for o in optimizers] for a in activations]
+    notes = [[f"test {results[dataset, o, a].test_accuracy:.3f}" for o in optimizers]
+             for a in activations]
     return decision_grid(models, data.X_test, data.y_test, n_classes=data.n_classes,
-                         row_labels=[_display(o) for o in optimizers],
-                         col_labels=[_display(a) for a in activations],
+                         row_labels=[_display(a) for a in activations],
+                         col_labels=[_display(o) for o in optimizers],
                          notes=notes, resolution=resolution, panel_size=panel_size)
 
 

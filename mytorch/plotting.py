@@ -219,7 +219,7 @@ def decision_grid(models, X, y, *, row_labels, col_labels, notes=None, n_classes
         for j in range(n_cols):
             ax = axes[i, j]
             decision_boundary(models[i][j], X, y, ax, n_classes=n_classes,
-                              resolution=resolution, s=4)
+                              resolution=resolution, s=7)
             if notes is not None:
                 ax.text(0.03, 0.03, notes[i][j], transform=ax.transAxes, fontsize=8,
                         bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0, "pad": 1.5})

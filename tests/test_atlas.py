@@ -72,8 +72,8 @@ def test_sklearn_mlp_matches_our_configuration():
 def test_dataset_grid_figure(results):
     fig = atlas.plot_dataset_grid(results, "spiral", resolution=20)
     assert len(fig.axes) == 4
-    assert [ax.get_title() for ax in fig.axes[:2]] == ["ReLU", "Tanh"]
-    assert [fig.axes[i].get_ylabel() for i in (0, 2)] == ["SGD", "Adam"]
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["SGD", "Adam"]
+    assert [fig.axes[i].get_ylabel() for i in (0, 2)] == ["ReLU", "Tanh"]
     accuracy = results["spiral", "adam", "tanh"].test_accuracy
     assert fig.axes[3].texts[0].get_text() == f"test {accuracy:.3f}"
     plt.close(fig)
