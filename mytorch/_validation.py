@@ -99,3 +99,11 @@ def check_bool(who: str, name: str, value) -> None:
     """Raise TypeError unless `value` is a bool (or NumPy bool): the string "False" is true."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{who}({name}) must be a bool, got {type(value).__name__} {value!r}")
+
+
+def check_pair(who: str, name: str, value, check) -> None:
+    """Raise unless `value` is a pair (tuple or list) whose entries pass `check`."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{who}({name}) must be a pair, got {value!r}")
+    for index, entry in enumerate(value):
+        check(who, f"{name}[{index}]", entry)
