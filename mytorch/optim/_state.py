@@ -51,10 +51,28 @@ def check_param_group(optimizer, param_group) -> dict:
         raise TypeError(f"{name}(params) expects parameters of one dtype, got {', '.join(dtypes)}: "
                         f"cast the model with model.to(dtype)")
     group = dict(optimizer.defaults, **param_group)
-    if any(key in param_group for key in optimizer.defaults):  # the constructor's checks
-        type(optimizer)([Parameter(np.ones(1, params[0].dtype))],
-                        **{key: group[key] for key in optimizer.defaults})
+    check_hyperparameters(optimizer, group)
     return dict(group, params=params)
+
+
+def check_hyperparameters(optimizer, group: dict) -> None:
+    """Run the optimizer's check of each hyperparameter on `group`'s values."""
+    name = type(optimizer).__name__
+    for key, check in optimizer.hyperparameters.items():
+        check(name, key, group[key])
+    if group.get("nesterov") and not group.get("momentum"):
+        raise ValueError(f"{name}(nesterov=True) requires momentum > 0, "
+                         f"got momentum={group.get('momentum')}")
+
+
+def check_views(optimizer) -> None:
+    """Raise if a parameter's arrays are no longer views of the optimizer's flat arrays."""
+    for index, p in enumerate(optimizer._params):
+        if p.data.base is not optimizer.data or p.grad.base is not optimizer.grad:
+            raise RuntimeError(
+                f"{type(optimizer).__name__}: parameter {index} was given new arrays after the "
+                f"optimizer was created (model.to(), or another optimizer over the same "
+                f"parameters): create the optimizer again")
 
 
 def state_keys(optimizer, group: dict) -> list:
@@ -93,8 +111,7 @@ def check_state_dict(optimizer, state_dict) -> tuple:
             raise ValueError(f"{fail}expected the hyperparameters "
                              f"{sorted(set(group) - {'params'})}, got {sorted(hyper)}")
         try:
-            type(optimizer)([Parameter(np.ones(1, optimizer.data.dtype))],
-                            **{key: hyper[key] for key in optimizer.defaults})
+            check_hyperparameters(optimizer, hyper)
         except (TypeError, ValueError) as error:
             raise ValueError(f"{fail}{error}") from None
     problems, states, index = [], [], 0

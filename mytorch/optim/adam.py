@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from mytorch._validation import check_fraction, check_non_negative, check_pair
+from mytorch._validation import check_non_negative, check_pair
 from mytorch.optim.optimizer import Optimizer
 
 
@@ -40,15 +40,12 @@ class Adam(Optimizer):
     weight_decay : float, default 0
     """
 
+    hyperparameters = {"lr": check_non_negative, "betas": check_pair, "eps": check_non_negative,
+                       "weight_decay": check_non_negative}
     state_keys = {"exp_avg": None, "exp_avg_sq": None}
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        check_non_negative("Adam", "lr", lr)
-        check_pair("Adam", "betas", betas, check_fraction)
-        check_non_negative("Adam", "eps", eps)
-        check_non_negative("Adam", "weight_decay", weight_decay)
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay))
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
     def update(self, p, g, state, group, tmp):
         (beta1, beta2), t = group["betas"], state["step"]

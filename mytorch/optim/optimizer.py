@@ -28,6 +28,8 @@ class Optimizer:
     """
 
     FLUSH_EVERY = 64
+    #: Each hyperparameter's check, `check(who, name, value)`, run on every group.
+    hyperparameters = {}
     #: The state arrays of the rule, each with the hyperparameter that must not be 0 for it
     #: to exist (None: always).
     state_keys = {}
@@ -35,6 +37,7 @@ class Optimizer:
     scratch = 1
 
     def __init__(self, params, defaults: dict):
+        _state.check_hyperparameters(self, defaults)
         self.defaults = dict(defaults)
         self.param_groups, self.state = [], []
         self.data = self.grad = None
@@ -47,7 +50,7 @@ class Optimizer:
 
     def step(self) -> None:
         """One update of every parameter, group by group."""
-        self._check_views()
+        _state.check_views(self)
         for group, state, (p, grad, g_wd, *scratch) in zip(self.param_groups, self.state,
                                                            self._views or self._make_views()):
             g = self.apply_weight_decay(p, grad, group, out=g_wd)
@@ -107,15 +110,6 @@ class Optimizer:
             state["step"] = 0
             state.update((key, np.zeros_like(p)) for key in keys)
 
-    def _check_views(self) -> None:
-        """Raise if a parameter's arrays are no longer views of the flat arrays."""
-        for index, p in enumerate(self._params):
-            if p.data.base is not self.data or p.grad.base is not self.grad:
-                raise RuntimeError(
-                    f"{type(self).__name__}: parameter {index} was given new arrays after the "
-                    f"optimizer was created (model.to(), or another optimizer over the same "
-                    f"parameters): create the optimizer again")
-
     def state_dict(self) -> dict:
         """PyTorch's layout, copied: `{"state": {i: {key: value}}, "param_groups": [{...}]}`.
 
@@ -146,7 +140,7 @@ class Optimizer:
         self.state = states
 
     def __getstate__(self) -> dict:
-        self._check_views()  # a copy must not quietly re-attach parameters given new arrays
+        _state.check_views(self)  # a copy must not quietly re-attach parameters given new arrays
         return dict(self.__dict__, _views=None)
 
     def __setstate__(self, state: dict) -> None:

@@ -34,15 +34,12 @@ class RMSprop(Optimizer):
     weight_decay : float, default 0
     """
 
+    hyperparameters = {"lr": check_non_negative, "alpha": check_fraction, "eps": check_non_negative,
+                       "momentum": check_fraction, "weight_decay": check_non_negative}
     state_keys = {"square_avg": None, "momentum_buffer": "momentum"}
     scratch = 2
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0):
-        check_non_negative("RMSprop", "lr", lr)
-        check_fraction("RMSprop", "alpha", alpha)
-        check_non_negative("RMSprop", "eps", eps)
-        check_fraction("RMSprop", "momentum", momentum)
-        check_non_negative("RMSprop", "weight_decay", weight_decay)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, momentum=momentum,
                                       weight_decay=weight_decay))
 

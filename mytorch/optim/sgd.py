@@ -33,15 +33,11 @@ class SGD(Optimizer):
         L2 penalty $\lambda \ge 0$, added to the gradient.
     """
 
+    hyperparameters = {"lr": check_non_negative, "momentum": check_fraction,
+                       "nesterov": check_bool, "weight_decay": check_non_negative}
     state_keys = {"momentum_buffer": "momentum"}
 
     def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
-        check_non_negative("SGD", "lr", lr)
-        check_fraction("SGD", "momentum", momentum)
-        check_non_negative("SGD", "weight_decay", weight_decay)
-        check_bool("SGD", "nesterov", nesterov)
-        if nesterov and momentum == 0:
-            raise ValueError("SGD(nesterov=True) requires momentum > 0, got momentum=0")
         super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov,
                                       weight_decay=weight_decay))
 
