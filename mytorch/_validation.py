@@ -35,6 +35,12 @@ def check_array(who: str, name: str, x) -> None:
         raise TypeError(f"{who} expects {name} of dtype float32 or float64, got {x.dtype}")
 
 
+def check_float_dtype(who: str, name: str, x: np.ndarray) -> None:
+    """Raise TypeError unless the ndarray `x` holds float32 or float64 numbers."""
+    if x.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{who}({name}) expects float32 or float64 {name}, got dtype {x.dtype}")
+
+
 def check_batch(who: str, name: str, x, features_name: str, features: int, dtype) -> None:
     """Raise unless `x` is an (N, features) floating-point ndarray of the layer's dtype."""
     if isinstance(x, np.ndarray) and x.dtype == dtype and x.ndim == 2 and x.shape[1] == features:

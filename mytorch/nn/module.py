@@ -10,7 +10,7 @@ from typing import Iterator
 
 import numpy as np
 
-from mytorch._validation import check_array, check_bool, resolve_dtype
+from mytorch._validation import check_bool, check_float_dtype, resolve_dtype
 from mytorch.nn._state import IncompatibleKeys, check_state_dict
 
 
@@ -35,7 +35,7 @@ class Parameter:
 
     def __init__(self, data):
         data = np.array(data)
-        check_array("Parameter", "data", data)
+        check_float_dtype("Parameter", "data", data)
         self.data = data
         self.grad = np.zeros_like(data)
 

@@ -48,13 +48,13 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
     def update(self, p, g, state, group, tmp):
-        (beta1, beta2), t = group["betas"], state["step"]
-        m, v = state["exp_avg"], state["exp_avg_sq"]
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        m, v, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
         m *= beta1
-        m += np.multiply(1 - beta1, g, out=tmp)
+        m += np.multiply(1 - beta1, g, out=tmp)  # (1 - beta1) g
         v *= beta2
-        v += np.multiply(np.multiply(1 - beta2, g, out=tmp), g, out=tmp)
-        bias2 = math.sqrt(1 - beta2**t)  # the corrections, on scalars
-        alpha_t, eps_t = group["lr"] * bias2 / (1 - beta1**t), group["eps"] * bias2
-        p -= np.multiply(alpha_t, np.divide(m, np.add(np.sqrt(v, out=tmp), eps_t, out=tmp),
-                                            out=tmp), out=tmp)
+        v += np.multiply(np.multiply(1 - beta2, g, out=tmp), g, out=tmp)  # (1 - beta2) g g
+        root_bias2 = math.sqrt(1 - beta2**t)  # the bias corrections, moved onto scalars
+        alpha_t, eps_t = lr * root_bias2 / (1 - beta1**t), eps * root_bias2
+        denom = np.add(np.sqrt(v, out=tmp), eps_t, out=tmp)  # sqrt(v) + eps_t
+        p -= np.multiply(alpha_t, np.divide(m, denom, out=tmp), out=tmp)

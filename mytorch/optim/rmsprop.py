@@ -47,8 +47,9 @@ class RMSprop(Optimizer):
         lr, alpha, eps, mu = group["lr"], group["alpha"], group["eps"], group["momentum"]
         s = state["square_avg"]
         s *= alpha
-        s += np.multiply(np.multiply(1 - alpha, g, out=tmp), g, out=tmp)
-        u = np.divide(g, np.add(np.sqrt(s, out=tmp), eps, out=tmp), out=u)
+        s += np.multiply(np.multiply(1 - alpha, g, out=tmp), g, out=tmp)  # (1 - alpha) g g
+        denom = np.add(np.sqrt(s, out=tmp), eps, out=tmp)  # sqrt(s) + eps
+        u = np.divide(g, denom, out=u)
         if mu:
             b = state["momentum_buffer"]
             b *= mu

@@ -42,10 +42,10 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay))
 
     def update(self, p, g, state, group, tmp):
-        lr, mu = group["lr"], group["momentum"]
+        lr, mu, nesterov = group["lr"], group["momentum"], group["nesterov"]
         if mu:
             v = state["momentum_buffer"]
             v *= mu
-            v += g
-            g = np.add(g, np.multiply(mu, v, out=tmp), out=tmp) if group["nesterov"] else v
-        p -= np.multiply(lr, g, out=tmp)
+            v += g  # v = mu v + g
+            g = np.add(g, np.multiply(mu, v, out=tmp), out=tmp) if nesterov else v  # g + mu v
+        p -= np.multiply(lr, g, out=tmp)  # p - lr g
