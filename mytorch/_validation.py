@@ -185,7 +185,7 @@ def check_perturbable(who: str, name: str, x, allow_float32: bool) -> None:
 def check_weight(who: str, name: str, array: np.ndarray) -> None:
     """Raise unless `array` is a 2-D weight (out_features, in_features), both >= 1."""
     if array.ndim != 2 or 0 in array.shape:
-        raise ValueError(f"{who} needs {name} to be a 2-D weight (out_features, in_features) "
+        raise ValueError(f"{who}: {name} must be a 2-D weight (out_features, in_features) "
                          f"with both >= 1, got shape {array.shape}")
 
 
