@@ -193,7 +193,7 @@ def check_instances(who: str, name: str, values, kind: type) -> None:
     """Raise TypeError unless every entry of `values` is a `kind`, naming the first that is not."""
     for index, value in enumerate(values):
         if not isinstance(value, kind):
-            raise TypeError(f"{who} expects {kind.__name__}s as {name}, got "
+            raise TypeError(f"{who}({name}) expects {kind.__name__}s, got "
                             f"{type(value).__name__} at position {index}")
 
 
