@@ -6,7 +6,7 @@ relative error. The tests and the chapters' numerical checks use these functions
 """
 import numpy as np
 
-from mytorch._validation import check_positive
+from mytorch._validation import check_float64, check_perturbable, check_positive
 from mytorch.random import get_generator
 
 
@@ -26,14 +26,7 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6, *,
     `allow_float32=True` to measure by how much (the chapter "Gradient
     checking" does).
     """
-    allowed = (np.float64, np.float32) if allow_float32 else (np.float64,)
-    if not isinstance(x, np.ndarray) or x.dtype not in allowed:
-        raise TypeError(f"numerical_gradient(x) must be a float64 ndarray, got "
-                        f"{x.dtype if isinstance(x, np.ndarray) else type(x).__name__}: "
-                        f"pass x.astype(np.float64)")
-    if not x.flags.writeable:
-        raise ValueError("numerical_gradient(x) must be writeable: it is perturbed in place, "
-                         "got a read-only array")
+    check_perturbable("numerical_gradient", "x", x, allow_float32)
     check_positive("numerical_gradient", "eps", eps)
     grad = np.zeros(x.shape, dtype=np.float64)
     for index in np.ndindex(x.shape):
@@ -91,14 +84,12 @@ def gradcheck(module, x, *, target=None, eps=1e-6, tol=1e-6, seed=0) -> dict:
     ValueError
         If `eps` or `tol` is not a finite number > 0 (TypeError if it is not a number).
     """
-    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
-        raise TypeError(f"gradcheck needs a float64 ndarray input, got {getattr(x, 'dtype', type(x).__name__)}")
+    check_float64("gradcheck", "x", x)
     check_positive("gradcheck", "eps", eps)
     check_positive("gradcheck", "tol", tol)
     params = dict(module.named_parameters())
     for name, param in params.items():
-        if param.data.dtype != np.float64:
-            raise TypeError(f"gradcheck needs float64 parameters, got {name} of dtype {param.data.dtype}")
+        check_float64("gradcheck", f"parameter {name}", param.data)
     x = x.copy()
     generator = get_generator()
     random_state = generator.bit_generator.state

@@ -310,6 +310,6 @@ def test_optimizers_on_random_arguments(data, name, dtype, steps):
         if finite:
             assert np.isfinite(opt.data).all(), f"{name} stepped to a non-finite value from finite state"
     state = opt.state_dict()  # a fresh optimizer over fresh parameters continues from it
-    twin = type(opt)([nn.Parameter(np.ones(s, dtype=dtype)) for s in shapes], **opt.param_groups[0])
+    twin = type(opt)([nn.Parameter(np.ones(s, dtype=dtype)) for s in shapes], **opt.defaults)
     assert call(lambda: twin.load_state_dict(state), "-") is None
     assert repr(twin.state_dict()) == repr(state)

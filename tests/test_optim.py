@@ -485,7 +485,7 @@ def test_a_float32_optimizer_keeps_float32_state_when_it_loads_float64_state():
     run(opt, params, steps=1)
     fresh = optim.Adam(make_params(dtype=np.float32))
     fresh.load_state_dict(opt.state_dict())
-    assert {key: value.dtype for key, value in fresh.state.items() if isinstance(value, np.ndarray)} == {
+    assert {key: value.dtype for key, value in fresh.state[0].items() if isinstance(value, np.ndarray)} == {
         "exp_avg": np.float32, "exp_avg_sq": np.float32}
 
 
@@ -661,10 +661,10 @@ def test_flushing_subnormals_leaves_the_parameters_bitwise_unchanged(cls, kwargs
             opt.grad[...] = 1e-3 if step == 1 else 0.0
             opt.step()
         np.testing.assert_array_equal(params["flushed"].data, params["reference"].data)
-        averages = [v for v in reference.state.values() if isinstance(v, np.ndarray)]
+        averages = [v for v in reference.state[0].values() if isinstance(v, np.ndarray)]
         seen_subnormal |= any(((v != 0) & (np.abs(v) < tiny)).any() for v in averages)
         if step % cls.FLUSH_EVERY == 0:
-            for v in flushed.state.values():
+            for v in flushed.state[0].values():
                 if isinstance(v, np.ndarray):
                     assert not ((v != 0) & (np.abs(v) < tiny)).any()
     assert seen_subnormal, "the reference never produced subnormal values: the test checks nothing"
@@ -738,8 +738,8 @@ def test_a_deep_copy_steps_its_own_copy_of_the_parameters(cls, kwargs):
     expected = run(opt, params, steps=3)
     for p, value in zip(params, before):
         p.data[...] = value
-    assert_tree_equal(run(twin, twin.params, steps=3), expected)
-    assert all(p.data.base is twin.data for p in twin.params)
+    assert_tree_equal(run(twin, twin.param_groups[0]["params"], steps=3), expected)
+    assert all(p.data.base is twin.data for p in twin.param_groups[0]["params"])
 
 
 def test_a_model_and_its_optimizer_copied_together_stay_together():
@@ -771,7 +771,7 @@ def test_state_with_differing_step_counts_is_refused():
     sd["state"][1]["step"] = 5
     fresh = optim.Adam(make_params())
     with pytest.raises(ValueError, match=r"Adam\.load_state_dict failed: the parameters' 'step' counts "
-                                         r"differ \(\{0: 3, 1: 5\}\): Adam takes one step of all its "
-                                         r"parameters at once, so they must be equal"):
+                                         r"differ \(\{0: 3, 1: 5\}\): Adam takes one step of all the "
+                                         r"parameters of a group at once, so they must be equal"):
         fresh.load_state_dict(sd)
-    assert fresh.state == {}
+    assert fresh.state == [{}]

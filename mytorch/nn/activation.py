@@ -9,9 +9,9 @@ import math
 import numpy as np
 from scipy.special import erfc
 
-from mytorch._validation import check_array
+from mytorch._validation import check_array, check_choice, check_dim, check_grad_output, check_int
 from mytorch.grad_mode import is_grad_enabled
-from mytorch.nn.module import Module, backward_before_forward, check_grad_output
+from mytorch.nn.module import Module
 
 
 class ReLU(Module):
@@ -27,15 +27,13 @@ class ReLU(Module):
         self._mask = None
 
     def forward(self, x):
-        check_array("ReLU", x)
+        check_array("ReLU", "input", x)
         if is_grad_enabled():
             self._mask = x > 0
         return np.maximum(x, 0)
 
     def backward(self, grad_output):
-        if self._mask is None:
-            raise backward_before_forward(self)
-        check_grad_output(self, grad_output, self._mask.shape)
+        check_grad_output(self, grad_output, self._mask)
         return grad_output * self._mask
 
 
@@ -53,7 +51,7 @@ class Sigmoid(Module):
         self._y = None
 
     def forward(self, x):
-        check_array("Sigmoid", x)
+        check_array("Sigmoid", "input", x)
         z = np.exp(-np.abs(x))
         y = np.where(x >= 0, 1, z) / (1 + z)
         if is_grad_enabled():
@@ -61,9 +59,7 @@ class Sigmoid(Module):
         return y
 
     def backward(self, grad_output):
-        if self._y is None:
-            raise backward_before_forward(self)
-        check_grad_output(self, grad_output, self._y.shape)
+        check_grad_output(self, grad_output, self._y)
         return grad_output * self._y * (1 - self._y)
 
 
@@ -77,17 +73,15 @@ class Tanh(Module):
         self._y = None
 
     def forward(self, x):
-        check_array("Tanh", x)
+        check_array("Tanh", "input", x)
         y = np.tanh(x)
         if is_grad_enabled():
             self._y = y.copy()  # a copy: the caller may change y in place
         return y
 
     def backward(self, grad_output):
-        if self._y is None:
-            raise backward_before_forward(self)
         # of y's dtype: the in-place products below would round a wider grad_output to y's dtype
-        check_grad_output(self, grad_output, self._y.shape, self._y.dtype)
+        check_grad_output(self, grad_output, self._y, same_dtype=True)
         # G * (1 - y*y), computed in one new array rather than three
         grad_input = np.multiply(self._y, self._y)
         np.subtract(1, grad_input, out=grad_input)
@@ -115,13 +109,12 @@ class GELU(Module):
 
     def __init__(self, approximate="none"):
         super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU(approximate) must be one of 'none', 'tanh', got {approximate!r}")
+        check_choice("GELU", "approximate", approximate, ("none", "tanh"))
         self.approximate = approximate
         self._x = None
 
     def forward(self, x):
-        check_array("GELU", x)
+        check_array("GELU", "input", x)
         if self.approximate == "tanh":
             # Beyond |x| = 10, u > 43 and tanh(u) is exactly +-1 in float32 and float64:
             # clipping there changes no result and keeps x^3 from overflowing.
@@ -136,10 +129,8 @@ class GELU(Module):
         return x * cdf
 
     def backward(self, grad_output):
+        check_grad_output(self, grad_output, self._x)
         x = self._x
-        if x is None:
-            raise backward_before_forward(self)
-        check_grad_output(self, grad_output, x.shape)
         if self.approximate == "tanh":
             t, xc = self._tanh_u, self._x_clipped  # where x was clipped, 1 - t * t is 0
             du = self._SQRT_2_OVER_PI * (1 + 3 * 0.044715 * xc * xc)
@@ -165,17 +156,12 @@ class Softmax(Module):
 
     def __init__(self, dim=-1):
         super().__init__()
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-            raise TypeError(f"Softmax(dim) must be an int, got {type(dim).__name__}")
+        check_int("Softmax", "dim", dim, minimum=None)
         self.dim = dim
         self._y = None
 
     def forward(self, x):
-        check_array("Softmax", x)
-        if not -x.ndim <= self.dim < x.ndim:
-            raise ValueError(f"Softmax(dim={self.dim}) got input of shape {x.shape}: dim out of range")
-        if x.shape[self.dim] == 0:
-            raise ValueError(f"Softmax(dim={self.dim}) got input of shape {x.shape}: no entries to normalise along dim")
+        check_dim("Softmax", "input", x, self.dim)
         e = np.exp(x - x.max(axis=self.dim, keepdims=True))
         y = e / e.sum(axis=self.dim, keepdims=True)
         if is_grad_enabled():
@@ -183,10 +169,8 @@ class Softmax(Module):
         return y
 
     def backward(self, grad_output):
+        check_grad_output(self, grad_output, self._y)
         s = self._y
-        if s is None:
-            raise backward_before_forward(self)
-        check_grad_output(self, grad_output, s.shape)
         return s * (grad_output - (grad_output * s).sum(axis=self.dim, keepdims=True))
 
     def extra_repr(self):

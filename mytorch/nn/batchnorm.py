@@ -1,9 +1,10 @@
 """Batch normalisation over the batch dimension of (N, C) inputs."""
 import numpy as np
 
-from mytorch._validation import check_batch, check_fraction, check_int, check_positive, resolve_dtype
+from mytorch._validation import (check_batch, check_fraction, check_grad_output, check_int,
+                                 check_positive, check_samples, resolve_dtype)
 from mytorch.grad_mode import is_grad_enabled
-from mytorch.nn.module import Module, Parameter, backward_before_forward, check_grad_output
+from mytorch.nn.module import Module, Parameter
 
 
 class BatchNorm1d(Module):
@@ -58,13 +59,10 @@ class BatchNorm1d(Module):
         self._x_hat = None
 
     def forward(self, x):
-        check_batch("BatchNorm1d", x, "num_features", self.num_features, self.weight.data.dtype)
+        check_batch("BatchNorm1d", "input", x, "num_features", self.num_features, self.weight.dtype)
         if self.training:
+            check_samples("BatchNorm1d in training", "input", x, 2, "to estimate a variance")
             n = x.shape[0]
-            if n < 2:
-                raise ValueError(
-                    f"BatchNorm1d in training needs at least 2 samples to estimate a variance, got input of shape {x.shape}"
-                )
             mu = x.mean(axis=0)
             x_centered = x - mu
             var = np.einsum("ij,ij->j", x_centered, x_centered) / n
@@ -82,10 +80,8 @@ class BatchNorm1d(Module):
         return x_hat * self.weight.data + self.bias.data
 
     def backward(self, grad_output):
+        check_grad_output(self, grad_output, self._x_hat, same_dtype=True)
         x_hat = self._x_hat
-        if x_hat is None:
-            raise backward_before_forward(self)
-        check_grad_output(self, grad_output, x_hat.shape, x_hat.dtype)
         grad_beta = grad_output.sum(axis=0)
         grad_gamma = np.einsum("ij,ij->j", grad_output, x_hat)
         self.bias.grad += grad_beta

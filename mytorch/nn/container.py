@@ -1,4 +1,5 @@
 """Sequential: function composition, and the chain rule in reverse."""
+from mytorch._validation import check_instances
 from mytorch.nn.module import Module
 
 
@@ -18,9 +19,7 @@ class Sequential(Module):
 
     def __init__(self, *modules):
         super().__init__()
-        for index, module in enumerate(modules):
-            if not isinstance(module, Module):
-                raise TypeError(f"Sequential expects Modules, got {type(module).__name__} at position {index}")
+        check_instances("Sequential", "modules", modules, Module)
         self._sequence = modules  # a tuple, in order
 
     def named_children(self):

@@ -1,7 +1,7 @@
 """Inverted dropout."""
-from mytorch._validation import check_array, check_fraction
+from mytorch._validation import check_array, check_fraction, check_grad_output
 from mytorch.grad_mode import is_grad_enabled
-from mytorch.nn.module import Module, backward_before_forward, check_grad_output
+from mytorch.nn.module import Module
 from mytorch.random import get_generator
 
 
@@ -25,10 +25,10 @@ class Dropout(Module):
         super().__init__()
         check_fraction("Dropout", "p", p)
         self.p = p
-        self._mask = None
+        self._mask = self._input_shape = None
 
     def forward(self, x):
-        check_array("Dropout", x)
+        check_array("Dropout", "input", x)
         if not self.training or self.p == 0:
             mask = x.dtype.type(1)  # the identity: backward multiplies by 1
         else:
@@ -39,9 +39,7 @@ class Dropout(Module):
         return x * mask
 
     def backward(self, grad_output):
-        if self._mask is None:
-            raise backward_before_forward(self)
-        check_grad_output(self, grad_output, self._input_shape)
+        check_grad_output(self, grad_output, self._mask, self._input_shape)
         return grad_output * self._mask
 
     def extra_repr(self):

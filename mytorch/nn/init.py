@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from mytorch._validation import check_non_negative
+from mytorch._validation import check_choice, check_non_negative, check_weight
 from mytorch.nn.module import Parameter
 from mytorch.random import get_generator
 
@@ -28,8 +28,7 @@ def calculate_gain(nonlinearity: str) -> float:
 
     `'linear'` and `'sigmoid'`: 1, `'tanh'`: 5/3, `'relu'`: sqrt(2), as in PyTorch.
     """
-    if nonlinearity not in _GAINS:
-        raise ValueError(f"nonlinearity must be one of {sorted(_GAINS)}, got {nonlinearity!r}")
+    check_choice("calculate_gain", "nonlinearity", nonlinearity, tuple(sorted(_GAINS)))
     return _GAINS[nonlinearity]
 
 
@@ -43,9 +42,7 @@ def _array(tensor) -> np.ndarray:
 
 def _fans(array: np.ndarray) -> tuple:
     """fan_in and fan_out of a weight of shape (out_features, in_features)."""
-    if array.ndim != 2 or 0 in array.shape:
-        raise ValueError(f"fan_in and fan_out need a 2-D weight (out_features, in_features) "
-                         f"with both >= 1, got shape {array.shape}")
+    check_weight("fan_in and fan_out", "the array", array)
     fan_out, fan_in = array.shape
     return fan_in, fan_out
 

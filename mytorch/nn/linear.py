@@ -2,9 +2,10 @@
 import numpy as np
 
 from mytorch.nn import init as nn_init
-from mytorch._validation import check_batch, check_bool, check_int, resolve_dtype
+from mytorch._validation import (check_batch, check_bool, check_choice, check_grad_output,
+                                 check_int, resolve_dtype)
 from mytorch.grad_mode import is_grad_enabled
-from mytorch.nn.module import Module, Parameter, backward_before_forward, check_grad_output
+from mytorch.nn.module import Module, Parameter
 
 
 class Linear(Module):
@@ -37,8 +38,7 @@ class Linear(Module):
         check_int("Linear", "in_features", in_features)
         check_int("Linear", "out_features", out_features)
         check_bool("Linear", "bias", bias)
-        if init not in ("he", "xavier"):
-            raise ValueError(f"Linear(init) must be one of 'he', 'xavier', got {init!r}")
+        check_choice("Linear", "init", init, ("he", "xavier"))
         dtype = resolve_dtype(dtype)
         self.in_features = in_features
         self.out_features = out_features
@@ -52,7 +52,7 @@ class Linear(Module):
         self._x = None
 
     def forward(self, x):
-        check_batch("Linear", x, "in_features", self.in_features, self.weight.data.dtype)
+        check_batch("Linear", "input", x, "in_features", self.in_features, self.weight.dtype)
         if is_grad_enabled():
             self._x = x.copy()  # a copy: changing x in place after forward must not change backward
         y = x @ self.weight.data.T
@@ -61,9 +61,7 @@ class Linear(Module):
         return y
 
     def backward(self, grad_output):
-        if self._x is None:
-            raise backward_before_forward(self)
-        check_grad_output(self, grad_output, (self._x.shape[0], self.out_features), self._x.dtype)
+        check_grad_output(self, grad_output, self._x, features=self.out_features, same_dtype=True)
         self.weight.grad += grad_output.T @ self._x
         if self.bias is not None:
             self.bias.grad += grad_output.sum(axis=0)

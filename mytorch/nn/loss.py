@@ -7,16 +7,10 @@ chapter "Losses" derives both.
 import numpy as np
 
 from mytorch._numerics import flush_subnormals
-from mytorch._validation import check_array
+from mytorch._validation import (check_choice, check_class_target, check_forward_done,
+                                 check_labels, check_regression_target)
 from mytorch.grad_mode import is_grad_enabled
-from mytorch.nn.module import Module, backward_before_forward
-
-_REDUCTIONS = ("mean", "sum")
-
-
-def _check_reduction(who: str, reduction) -> None:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{who}(reduction) must be one of 'mean', 'sum', got {reduction!r}")
+from mytorch.nn.module import Module
 
 
 class CrossEntropyLoss(Module):
@@ -38,30 +32,15 @@ class CrossEntropyLoss(Module):
 
     def __init__(self, reduction="mean"):
         super().__init__()
-        _check_reduction("CrossEntropyLoss", reduction)
+        check_choice("CrossEntropyLoss", "reduction", reduction, ("mean", "sum"))
         self.reduction = reduction
         self._exp = None
 
     def forward(self, logits, target):
-        check_array("CrossEntropyLoss", logits, "logits")
-        if logits.ndim != 2:
-            raise ValueError(f"CrossEntropyLoss expects logits of shape (N, C), got shape {logits.shape}")
+        check_class_target("CrossEntropyLoss", logits, target)
         n, c = logits.shape
-        if n == 0:
-            raise ValueError(f"CrossEntropyLoss got an empty batch: logits of shape {logits.shape}")
-        if c == 0:
-            raise ValueError(f"CrossEntropyLoss got logits of shape {logits.shape}: "
-                             f"expected at least one class (C >= 1)")
-        if not isinstance(target, np.ndarray) or target.dtype.kind not in "iu":
-            got = target.dtype if isinstance(target, np.ndarray) else type(target).__name__
-            raise TypeError(f"CrossEntropyLoss expects target to be an integer ndarray of class indices, got {got}")
-        if target.shape != (n,):
-            raise ValueError(f"CrossEntropyLoss got target of shape {target.shape}: expected ({n},) to match logits {logits.shape}")
         onehot = target[:, None] == np.arange(c)  # (N, C): row i is True at column y_i
-        if np.count_nonzero(onehot) != n:  # a label outside [0, C) matches no column
-            raise ValueError(
-                f"CrossEntropyLoss got target labels in [{target.min()}, {target.max()}]: expected labels in [0, {c - 1}]"
-            )
+        check_labels("CrossEntropyLoss", target, onehot)  # a label outside [0, C) has no column
         shifted = logits - logits.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         sum_exp = exp.sum(axis=1)
@@ -72,8 +51,7 @@ class CrossEntropyLoss(Module):
         return logits.dtype.type(total / n if self.reduction == "mean" else total)
 
     def backward(self):
-        if self._exp is None:
-            raise backward_before_forward(self)
+        check_forward_done(self, self._exp)
         grad_input = self._exp / self._sum_exp[:, None]  # softmax(logits)
         grad_input -= self._onehot  # softmax(logits) - onehot(target)
         n = grad_input.shape[0]
@@ -102,24 +80,12 @@ class MSELoss(Module):
 
     def __init__(self, reduction="mean"):
         super().__init__()
-        _check_reduction("MSELoss", reduction)
+        check_choice("MSELoss", "reduction", reduction, ("mean", "sum"))
         self.reduction = reduction
         self._diff = None
 
     def forward(self, prediction, target):
-        check_array("MSELoss", prediction, "prediction")
-        check_array("MSELoss", target, "target")
-        if prediction.shape != target.shape:
-            raise ValueError(
-                f"MSELoss got prediction of shape {prediction.shape} and target of shape {target.shape}: expected equal shapes"
-            )
-        if prediction.size == 0:
-            raise ValueError(f"MSELoss got an empty prediction of shape {prediction.shape}")
-        if target.dtype.itemsize > prediction.dtype.itemsize:
-            narrow = prediction.dtype
-            raise TypeError(f"MSELoss got target of dtype {target.dtype} but prediction of dtype "
-                            f"{narrow}: the loss would be computed in {narrow}; "
-                            f"cast the target (.astype) or the model (model.to)")
+        check_regression_target("MSELoss", prediction, target)
         diff = prediction - target.astype(prediction.dtype, copy=False)
         if is_grad_enabled():
             self._diff = diff
@@ -127,8 +93,7 @@ class MSELoss(Module):
         return prediction.dtype.type(total / diff.size if self.reduction == "mean" else total)
 
     def backward(self):
-        if self._diff is None:
-            raise backward_before_forward(self)
+        check_forward_done(self, self._diff)
         scale = 2 / self._diff.size if self.reduction == "mean" else 2
         return scale * self._diff
 

@@ -6,14 +6,12 @@ each of its parameters into `.grad` and returns the gradient with respect to
 its input. See the chapter "Modules, Sequential and the training loop".
 """
 from collections import OrderedDict
-from collections.abc import Mapping
 from typing import Iterator
 
 import numpy as np
 
-from mytorch._validation import (FLOAT_DTYPES, check_array, check_bool, check_same_dtype,
-                                 resolve_dtype)
-from mytorch.nn._state import IncompatibleKeys
+from mytorch._validation import check_bool, check_float_dtype, resolve_dtype
+from mytorch.nn._state import IncompatibleKeys, check_state_dict
 
 
 class Parameter:
@@ -37,8 +35,7 @@ class Parameter:
 
     def __init__(self, data):
         data = np.array(data)
-        if data.dtype not in FLOAT_DTYPES:
-            raise TypeError(f"Parameter(data) expects float32 or float64 data, got dtype {data.dtype}")
+        check_float_dtype("Parameter", "data", data)
         self.data = data
         self.grad = np.zeros_like(data)
 
@@ -52,31 +49,6 @@ class Parameter:
 
     def __repr__(self) -> str:
         return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
-
-
-def check_grad_output(module: "Module", grad_output, expected_shape: tuple, dtype: np.dtype = None) -> None:
-    """Raise unless `grad_output` matches the shape of the last output, and the dtype of a layer's parameters."""
-    if (isinstance(grad_output, np.ndarray) and grad_output.shape == expected_shape
-            and (grad_output.dtype == dtype if dtype is not None else grad_output.dtype in FLOAT_DTYPES)):
-        return  # the usual case, in one test; the checks below say what is wrong otherwise
-    who = f"{type(module).__name__}.backward"
-    check_array(who, grad_output, "grad_output")
-    if grad_output.shape != expected_shape:
-        raise ValueError(
-            f"{who} got grad_output of shape {grad_output.shape}: "
-            f"expected {expected_shape}, the shape of the last output"
-        )
-    if dtype is not None:
-        check_same_dtype(who, grad_output, dtype, "grad_output")
-
-
-def backward_before_forward(module: "Module") -> RuntimeError:
-    name, mode = type(module).__name__, "training" if module.training else "eval"
-    return RuntimeError(
-        f"{name}.backward() called before {name}.forward() in {mode} mode: nothing is cached to "
-        f"differentiate (each mode keeps its own cache, and a forward under no_grad() caches "
-        f"nothing)"
-    )
 
 
 class Module:
@@ -255,32 +227,8 @@ class Module:
             The named tuple `(missing_keys, unexpected_keys)`, lists of keys,
             as in PyTorch; both are empty after a strict load.
         """
-        who = f"{type(self).__name__}.load_state_dict"
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"{who} expects a dict of arrays, got {type(state_dict).__name__}")
-        check_bool(who, "strict", strict)
         own = OrderedDict(self._named_state())
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [str(k) for k in state_dict if k not in own]
-        values, wrong_shape, wrong_type = {}, [], []
-        for key in (k for k in own if k in state_dict):
-            value = np.asarray(state_dict[key])
-            if value.shape != own[key].shape:
-                wrong_shape.append(f"{key}: expected shape {own[key].shape}, got {value.shape}")
-            elif value.dtype.kind not in "biuf":
-                wrong_type.append(f"{key}: expected real numbers, got dtype {value.dtype}")
-            values[key] = value
-        problems = []
-        if missing and strict:
-            problems.append("missing keys: " + ", ".join(missing))
-        if unexpected and strict:
-            problems.append("unexpected keys: " + ", ".join(unexpected))
-        if wrong_shape:
-            problems.append("wrong shapes: " + "; ".join(wrong_shape))
-        if wrong_type:
-            problems.append("wrong types: " + "; ".join(wrong_type))
-        if problems:
-            raise RuntimeError(f"{who} failed: " + "; ".join(problems))
+        values, missing, unexpected = check_state_dict(self, own, state_dict, strict)
         for name, value in values.items():
             own[name][...] = value
         return IncompatibleKeys(missing, unexpected)

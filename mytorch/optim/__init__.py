@@ -1,4 +1,4 @@
-"""Optimizers: SGD (momentum, Nesterov), RMSprop, Adam."""
+"""Optimizers: SGD (momentum, Nesterov), RMSprop, Adam, on the template `Optimizer`."""
 from mytorch.optim.adam import Adam
 from mytorch.optim.optimizer import Optimizer
 from mytorch.optim.rmsprop import RMSprop

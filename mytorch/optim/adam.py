@@ -3,18 +3,18 @@ import math
 
 import numpy as np
 
-from mytorch._validation import check_fraction, check_non_negative
+from mytorch._validation import check_non_negative, check_pair
 from mytorch.optim.optimizer import Optimizer
 
 
 class Adam(Optimizer):
     r"""Adaptive moment estimation, as in PyTorch (L2 weight decay added to the gradient).
 
-    For each parameter $p$ with gradient $g$, at step $t = 1, 2, \dots$:
+    For the parameters $p$ with gradient $g$, at step $t = 1, 2, \dots$:
 
     .. math::
 
-        g &\leftarrow g + \lambda p\\
+        g &\leftarrow g + \lambda p \quad\text{(weight decay, by the base class)}\\
         m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g\\
         v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g \odot g\\
         \hat m_t &= m_t / (1 - \beta_1^t), \quad \hat v_t = v_t / (1 - \beta_2^t)\\
@@ -31,7 +31,7 @@ class Adam(Optimizer):
 
     Parameters
     ----------
-    params : iterable of Parameter
+    params : iterable of Parameter, or of dicts (parameter groups)
     lr : float, default 1e-3
     betas : (float, float) in [0, 1), default (0.9, 0.999)
     eps : float >= 0, default 1e-8
@@ -40,37 +40,21 @@ class Adam(Optimizer):
     weight_decay : float, default 0
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        check_non_negative("Adam", "lr", lr)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise TypeError(f"Adam(betas) must be a pair (beta1, beta2), got {betas!r}")
-        check_fraction("Adam", "betas[0]", betas[0])
-        check_fraction("Adam", "betas[1]", betas[1])
-        check_non_negative("Adam", "eps", eps)
-        check_non_negative("Adam", "weight_decay", weight_decay)
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
+    hyperparameters = {"lr": check_non_negative, "betas": check_pair, "eps": check_non_negative,
+                       "weight_decay": check_non_negative}
+    state_keys = {"exp_avg": None, "exp_avg_sq": None}
 
-    def step(self):
-        self._check_views()
-        group = self.param_groups[0]
-        lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        g_wd, tmp = self._scratch(2)  # written in place, never reallocated
-        g = self._grad_with_weight_decay(wd, out=g_wd)  # g + wd * p
-        state = self.state
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(self.data)
-            state["exp_avg_sq"] = np.zeros_like(self.data)
-        state["step"] += 1
-        t = state["step"]
-        m, v = state["exp_avg"], state["exp_avg_sq"]
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    def update(self, p, g, state, group, tmp):
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        m, v, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
         m *= beta1
-        m += np.multiply(1 - beta1, g, out=tmp)  # (1 - beta1) * g
+        m += np.multiply(1 - beta1, g, out=tmp)  # (1 - beta1) g
         v *= beta2
-        v += np.multiply(np.multiply(1 - beta2, g, out=tmp), g, out=tmp)  # (1 - beta2) * g * g
-        self._flush_subnormals(t, m, v)
-        # lr * m_hat / (sqrt(v_hat) + eps), with the bias corrections moved onto scalars
-        root_bias2 = math.sqrt(1 - beta2**t)
+        v += np.multiply(np.multiply(1 - beta2, g, out=tmp), g, out=tmp)  # (1 - beta2) g g
+        root_bias2 = math.sqrt(1 - beta2**t)  # the bias corrections, moved onto scalars
         alpha_t, eps_t = lr * root_bias2 / (1 - beta1**t), eps * root_bias2
         denom = np.add(np.sqrt(v, out=tmp), eps_t, out=tmp)  # sqrt(v) + eps_t
-        self.data -= np.multiply(alpha_t, np.divide(m, denom, out=tmp), out=tmp)  # alpha_t * m / denom
+        p -= np.multiply(alpha_t, np.divide(m, denom, out=tmp), out=tmp)

@@ -8,11 +8,11 @@ from mytorch.optim.optimizer import Optimizer
 class RMSprop(Optimizer):
     r"""Divide the gradient by a running root mean square of its recent values.
 
-    PyTorch's (non-centred) formulation, for each parameter $p$ with gradient $g$:
+    PyTorch's (non-centred) formulation, for the parameters $p$ with gradient $g$:
 
     .. math::
 
-        g &\leftarrow g + \lambda p\\
+        g &\leftarrow g + \lambda p \quad\text{(weight decay, by the base class)}\\
         s &\leftarrow \alpha s + (1 - \alpha)\, g \odot g\\
         u &= g / (\sqrt{s} + \epsilon)\\
         b &\leftarrow \mu b + u, \quad p \leftarrow p - \eta\, b \quad (\text{if } \mu > 0)\\
@@ -23,7 +23,7 @@ class RMSprop(Optimizer):
 
     Parameters
     ----------
-    params : iterable of Parameter
+    params : iterable of Parameter, or of dicts (parameter groups)
     lr : float, default 1e-2
     alpha : float in [0, 1), default 0.99
         Decay of the running mean of squared gradients.
@@ -34,30 +34,20 @@ class RMSprop(Optimizer):
     weight_decay : float, default 0
     """
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0):
-        check_non_negative("RMSprop", "lr", lr)
-        check_fraction("RMSprop", "alpha", alpha)
-        check_non_negative("RMSprop", "eps", eps)
-        check_fraction("RMSprop", "momentum", momentum)
-        check_non_negative("RMSprop", "weight_decay", weight_decay)
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, momentum=momentum, weight_decay=weight_decay))
+    hyperparameters = {"lr": check_non_negative, "alpha": check_fraction, "eps": check_non_negative,
+                       "momentum": check_fraction, "weight_decay": check_non_negative}
+    state_keys = {"square_avg": None, "momentum_buffer": "momentum"}
+    scratch = 2
 
-    def step(self):
-        self._check_views()
-        group = self.param_groups[0]
-        lr, alpha, eps, mu, wd = (group[k] for k in ("lr", "alpha", "eps", "momentum", "weight_decay"))
-        g_wd, tmp, u = self._scratch(3)  # written in place, never reallocated
-        g = self._grad_with_weight_decay(wd, out=g_wd)  # g + wd * p
-        state = self.state
-        if not state:
-            state["step"] = 0
-            state["square_avg"] = np.zeros_like(self.data)
-            if mu:
-                state["momentum_buffer"] = np.zeros_like(self.data)
-        state["step"] += 1
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, momentum=momentum,
+                                      weight_decay=weight_decay))
+
+    def update(self, p, g, state, group, tmp, u):
+        lr, alpha, eps, mu = group["lr"], group["alpha"], group["eps"], group["momentum"]
         s = state["square_avg"]
         s *= alpha
-        s += np.multiply(np.multiply(1 - alpha, g, out=tmp), g, out=tmp)  # (1 - alpha) * g * g
+        s += np.multiply(np.multiply(1 - alpha, g, out=tmp), g, out=tmp)  # (1 - alpha) g g
         denom = np.add(np.sqrt(s, out=tmp), eps, out=tmp)  # sqrt(s) + eps
         u = np.divide(g, denom, out=u)
         if mu:
@@ -65,5 +55,4 @@ class RMSprop(Optimizer):
             b *= mu
             b += u
             u = b
-        self._flush_subnormals(state["step"], *(state[k] for k in ("square_avg", "momentum_buffer") if k in state))
-        self.data -= np.multiply(lr, u, out=tmp)
+        p -= np.multiply(lr, u, out=tmp)

@@ -8,22 +8,21 @@ from mytorch.optim.optimizer import Optimizer
 class SGD(Optimizer):
     r"""Gradient descent, optionally with heavy-ball or Nesterov momentum.
 
-    PyTorch's formulation, for each parameter $p$ with gradient $g$:
+    PyTorch's formulation, for the parameters $p$ with gradient $g$:
 
     .. math::
 
-        g &\leftarrow g + \lambda p \quad\text{(weight decay)}\\
-        v &\leftarrow \mu v + g \quad\text{(the first step sets } v = g)\\
+        g &\leftarrow g + \lambda p \quad\text{(weight decay, by the base class)}\\
+        v &\leftarrow \mu v + g \quad\text{(} v \text{ starts at 0: the first step sets } v = g)\\
         p &\leftarrow p - \eta \,(g + \mu v \text{ if Nesterov else } v)
 
     Derived, and shown equivalent to the textbook form, in the chapter
-    "SGD and momentum". With momentum, the state is
-    `momentum_buffer` ($v$) and `step`; without, there is none. All parameters are
-    updated at once through the flat arrays `self.data` and `self.grad`.
+    "SGD and momentum". With momentum, the state is `momentum_buffer` ($v$)
+    and `step`; without, there is none.
 
     Parameters
     ----------
-    params : iterable of Parameter
+    params : iterable of Parameter, or of dicts (parameter groups)
     lr : float
         Learning rate $\eta \ge 0$.
     momentum : float in [0, 1), default 0
@@ -34,34 +33,19 @@ class SGD(Optimizer):
         L2 penalty $\lambda \ge 0$, added to the gradient.
     """
 
-    def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
-        check_non_negative("SGD", "lr", lr)
-        check_fraction("SGD", "momentum", momentum)
-        check_non_negative("SGD", "weight_decay", weight_decay)
-        check_bool("SGD", "nesterov", nesterov)
-        if nesterov and momentum == 0:
-            raise ValueError("SGD(nesterov=True) requires momentum > 0, got momentum=0")
-        super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay))
+    hyperparameters = {"lr": check_non_negative, "momentum": check_fraction,
+                       "nesterov": check_bool, "weight_decay": check_non_negative}
+    state_keys = {"momentum_buffer": "momentum"}
 
-    def step(self):
-        self._check_views()
-        group = self.param_groups[0]
-        lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
-        g_wd, update = self._scratch(2)  # written in place, never reallocated
-        g = self._grad_with_weight_decay(wd, out=g_wd)  # g + wd * p
+    def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov,
+                                      weight_decay=weight_decay))
+
+    def update(self, p, g, state, group, tmp):
+        lr, mu, nesterov = group["lr"], group["momentum"], group["nesterov"]
         if mu:
-            state = self.state
-            if state:
-                v = state["momentum_buffer"]
-                v *= mu
-                v += g
-                state["step"] += 1
-            else:  # the first step sets v = g
-                v = state["momentum_buffer"] = g.copy()
-                state["step"] = 1
-            self._flush_subnormals(state["step"], v)
-            if group["nesterov"]:  # g + mu * v
-                g = np.add(g, np.multiply(mu, v, out=update), out=update)
-            else:
-                g = v
-        self.data -= np.multiply(lr, g, out=update)
+            v = state["momentum_buffer"]
+            v *= mu
+            v += g  # v = mu v + g
+            g = np.add(g, np.multiply(mu, v, out=tmp), out=tmp) if nesterov else v  # g + mu v
+        p -= np.multiply(lr, g, out=tmp)  # p - lr g
