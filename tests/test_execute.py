@@ -14,15 +14,16 @@ import execute  # noqa: E402
 
 
 def figure_png() -> str:
-    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
-    x = np.linspace(0, 6, 200)
-    for k in range(4):
-        ax.plot(x, np.sin(x + k), label=f"phase {k}")
-        ax.fill_between(x, np.sin(x + k) - 0.2, np.sin(x + k) + 0.2, alpha=0.2)
-    ax.legend()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
+    with plt.style.context("default"):  # whatever other tests set
+        fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
+        x = np.linspace(0, 6, 200)
+        for k in range(4):
+            ax.plot(x, np.sin(x + k), label=f"phase {k}")
+            ax.fill_between(x, np.sin(x + k) - 0.2, np.sin(x + k) + 0.2, alpha=0.2)
+        ax.legend()
+        fig.savefig(buffer, format="png")
+        plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode() + "\n"
 
 
