@@ -6,8 +6,9 @@ and fails the page. Each page is opened at a desktop width (1280 px) and a
 phone's (390 px); on each: MathJax has typeset every formula with its own web
 fonts and no error, every image has loaded, no response is an error, no script
 raises, every link inside the book leads to a file that exists, there is
-exactly one search box, and no display equation runs past its column (a wide
-one scrolls in its own box).
+exactly one search box, no display equation runs past its column (a wide
+one scrolls in its own box), and every figure is stored at 1.5 times the width
+it is shown at or more.
 """
 import functools
 import http.server
@@ -180,6 +181,11 @@ async (timeoutMs) => {
     fontsFailed: faces.filter((f) => f.status === 'error').map((f) => f.family),
     brokenImages: images.filter((img) => !img.complete || img.naturalWidth === 0)
       .map((img) => img.getAttribute('src')),
+    // Figures (not the logo) stored at less than 1.5 times the width they are shown at.
+    blurryFigures: images.filter((img) => img.closest('.cell_output, figure')
+        && img.naturalWidth > 0 && img.naturalWidth < 1.5 * img.getBoundingClientRect().width)
+      .map((img) => `${img.getAttribute('src')}: ${img.naturalWidth} px shown at `
+        + `${Math.round(img.getBoundingClientRect().width)} px`),
     links: [...document.querySelectorAll('a[href]')].map((a) => a.href),
     searchBoxes: [...document.querySelectorAll('button.search-button__button')]
       .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
@@ -241,6 +247,7 @@ def check_page(context, site, page_path: str, expect_math: bool = False) -> list
     problems += [f"script error: {e}" for e in page_errors
                  if not any(known in e for known in KNOWN_PAGE_ERRORS)]
     problems += [f"image did not load: {src}" for src in found["brokenImages"]]
+    problems += [f"figure not sharp: {text}" for text in found["blurryFigures"]]
     if expect_math and not found["math"]:
         problems.append("the source has math but the page has none: was it parsed as text?")
     if found["math"]:

@@ -33,9 +33,9 @@ def points(n=30):
     return X, np.arange(n) % 3
 
 
-def test_book_style_sets_small_figures():
+def test_book_style_sets_book_width_figures():
     plotting.book_style()
-    assert matplotlib.rcParams["figure.dpi"] == 80
+    assert matplotlib.rcParams["figure.dpi"] == 100      # 6.4 inches shown 640 px wide
     assert matplotlib.rcParams["axes.spines.top"] is False
 
 
@@ -253,4 +253,19 @@ def test_misclassified_points_are_ringed_under_the_points():
     rings, points = ax.collections[-2], ax.collections[-1]
     np.testing.assert_array_equal(np.asarray(rings.get_offsets()), X[[2]])
     np.testing.assert_array_equal(np.asarray(points.get_offsets()), X)
+    plt.close(fig)
+
+
+def test_plot_paths_keeps_paths_that_run_together_visible():
+    from mytorch import optim, testfunctions as tf
+
+    short = tf.run_optimizer(optim.SGD, tf.bowl_grad, [-4.0, 1.5], 10, lr=0.04)
+    long = tf.run_optimizer(optim.SGD, tf.bowl_grad, [-4.0, 1.5], 200, lr=0.04)
+    fig, ax = plt.subplots()
+    plotting.plot_paths(ax, tf.bowl, {"a": long, "b": long, "c": short}, (-4.5, 1.5),
+                        (-1.8, 1.8), np.geomspace(0.02, 30, 5), (0, 0))
+    a, b, c = [line for line in ax.lines if not line.get_label().startswith("_")]
+    assert a.get_zorder() > b.get_zorder() > c.get_zorder()       # the first on top ...
+    assert a.get_linewidth() < b.get_linewidth() < c.get_linewidth()  # ... and thinnest
+    assert a.get_marker() in ("None", "", None) and c.get_marker() == "."
     plt.close(fig)
