@@ -330,16 +330,16 @@ def plot_paths(ax, f, paths, xlim, ylim, levels, minimum):
 
     `paths` maps a label to an array of points (steps + 1, 2), as
     `mytorch.testfunctions.run_optimizer` returns; a dot marks where each
-    ended and a star the `minimum`. The first path is drawn on top and
-    thinnest, each later one wider underneath, so that paths which run
-    together stay visible; a path of more than 100 steps has no dot per step.
+    ended and a star the `minimum`. A short path has a dot per step; a path
+    of more than 100 steps is a plain line, and each later one is drawn wider
+    underneath the first, so that long paths which run together stay visible.
     """
     xx, yy = np.meshgrid(np.linspace(*xlim, 300), np.linspace(*ylim, 300))
     ax.contour(xx, yy, f(np.stack([xx, yy])), levels=levels, colors="0.75", linewidths=0.6)
     for k, (label, path) in enumerate(paths.items()):
-        style = "-" if len(path) > 101 else ".-"
-        line, = ax.plot(path[:, 0], path[:, 1], style, lw=1 + 1.2 * k, ms=3, label=label,
-                        zorder=3 - k / len(paths))
+        long = len(path) > 101
+        line, = ax.plot(path[:, 0], path[:, 1], "-" if long else ".-", ms=3, label=label,
+                        lw=1 + 1.2 * k if long else 1, zorder=3 - k / len(paths))
         ax.plot(*path[-1], "o", color=line.get_color(), ms=5, zorder=4)
     ax.plot(*minimum, "k*", ms=9)
     ax.set(xlim=xlim, ylim=ylim, xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")

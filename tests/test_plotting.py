@@ -266,6 +266,7 @@ def test_plot_paths_keeps_paths_that_run_together_visible():
                         (-1.8, 1.8), np.geomspace(0.02, 30, 5), (0, 0))
     a, b, c = [line for line in ax.lines if not line.get_label().startswith("_")]
     assert a.get_zorder() > b.get_zorder() > c.get_zorder()       # the first on top ...
-    assert a.get_linewidth() < b.get_linewidth() < c.get_linewidth()  # ... and thinnest
-    assert a.get_marker() in ("None", "", None) and c.get_marker() == "."
+    assert a.get_linewidth() < b.get_linewidth()                  # ... and thinnest
+    assert c.get_linewidth() == 1 and c.get_marker() == "."       # a short path: dots
+    assert a.get_marker() in ("None", "", None)
     plt.close(fig)
