@@ -6,6 +6,9 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Tests on two processes, a file at a time: a chapter's cells stay together, in
+# order, in one kernel.
+PARALLEL ?= -n 2 --dist loadfile
 
 .DEFAULT_GOAL := help
 .PHONY: help venv test test-fp test-pdf book pdf sync execute lab atlas bench clean
@@ -37,7 +40,8 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest tests book -p nbcompare --notebooks -m "not pdf" --cov=mytorch --cov-report=term
+	$(PY) -m pytest tests book -p nbcompare --notebooks -m "not pdf" $(PARALLEL) \
+	  --cov=mytorch --cov-report=term
 
 test-pdf: $(STAMP)
 	$(PY) -m pytest tests/test_pdf.py -m pdf
@@ -47,7 +51,7 @@ test-pdf: $(STAMP)
 # on every reader's processor, not only on the one that stored them.
 test-fp: $(STAMP)
 	env $$($(PY) tools/fpsetup.py) $(PY) -m pytest book tests/test_atlas.py tests/test_readme.py \
-	  -p nbcompare --notebooks
+	  -p nbcompare --notebooks $(PARALLEL)
 
 book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
