@@ -152,3 +152,36 @@ def test_exported_python_gives_the_same_accuracy(page, query, steps, tmp_path):
     printed = re.search(r"test accuracy (\d\.\d{3})", proc.stdout)
     assert printed, proc.stdout
     assert printed.group(1) == f"{shown['testAccuracy']:.3f}", (proc.stdout, shown)
+
+
+def test_uploaded_points_train_and_export(page, tmp_path):
+    """A CSV of points (with a header), split and standardised in the page as
+    `datasets.split_and_standardize` does; the exported Python embeds them."""
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-3, 5, size=(203, 2))
+    labels = (x[:, 0] > 1).astype(int) ^ (x[:, 1] > 1).astype(int)  # XOR, off centre
+    csv = tmp_path / "xor.csv"
+    csv.write_text("x1,x2,label\n" + "\n".join(f"{a!r},{b!r},{c}" for (a, b), c in
+                                                 zip(x.tolist(), labels)) + "\n")
+    page.open_run("opt=adam&lr=0.02&act=tanh&batch=32")
+    page.set_input_files("#pg-csv", str(csv))
+    page.wait_for_function("window.mytorchPlayground.run.config.task === 'csv'")
+    from mytorch import datasets
+
+    expected = datasets.split_and_standardize(x, labels.astype(np.int64), name="csv")
+    got = page.evaluate("(({xTrain, yTrain, xTest, yTest}) => [xTrain, yTrain, xTest, yTest]"
+                        ".map((a) => Array.from(a)))(window.mytorchPlayground.run.data)")
+    assert got[1] == expected.y_train.tolist() and got[3] == expected.y_test.tolist()
+    np.testing.assert_allclose(got[0], expected.X_train.ravel(), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(got[2], expected.X_test.ravel(), rtol=0, atol=1e-13)
+    shown = train_to(page, 150)
+    assert shown["testAccuracy"] > 0.8, shown
+    page.click("#pg-export")
+    script = tmp_path / "run.py"
+    script.write_text(page.inner_text("#pg-python"))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert f"test accuracy {shown['testAccuracy']:.3f}" in proc.stdout, (proc.stdout, shown)

@@ -137,7 +137,8 @@ def trajectories() -> dict:
                     logits = model(data.X_test[:N_LOGITS])
                     runs[f"{opt_name}/{activation}/{variant}"] = {
                         "optimizer": optimizer, "hyper": hyper, "activation": activation,
-                        "batchnorm": batchnorm, "dropout": dropout, "losses": [short(v) for v in losses],
+                        "batchnorm": batchnorm, "dropout": dropout,
+                        "losses": [short(v) for v in losses],
                         "params": [checksums(p.data) for p in model.parameters()],
                         "buffers": [checksums(b) for b in model.buffers()],
                         "logits": [short(v) for v in logits.ravel()],

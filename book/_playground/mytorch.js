@@ -321,7 +321,8 @@ export class Dropout {  // inverted: keep where random() >= p, scale by 1 / (1 -
       this.mask = null;
       return x;
     }
-    const scale = 1 / (1 - this.p), mask = new Float64Array(x.length), y = new Float64Array(x.length);
+    const scale = 1 / (1 - this.p);
+    const mask = new Float64Array(x.length), y = new Float64Array(x.length);
     for (let i = 0; i < x.length; i++) {
       mask[i] = this.gen.random() >= this.p ? scale : 0;
       y[i] = x[i] * mask[i];
@@ -443,7 +444,7 @@ export class SGD {
     const { lr, momentum: mu, weightDecay: wd } = this;
     if (mu) {
       this.t += 1;
-      if (this.buffers === null) this.buffers = this.params.map((p) => new Float64Array(p.data.length));
+      this.buffers ??= this.params.map((p) => new Float64Array(p.data.length));
     }
     const flush = mu && this.t % FLUSH_EVERY === 0;
     this.params.forEach((p, index) => {

@@ -75,7 +75,9 @@ function trainerConfig(config) {
   const hyper = { lr: number(config, "lr", { min: 0 }) };
   const used = OPTIONS[config.opt];
   if (!used) throw new RangeError(`unknown optimizer ${config.opt}`);
-  if (used.includes("momentum")) hyper.momentum = number(config, "momentum", { min: 0, max: 0.999 });
+  if (used.includes("momentum")) {
+    hyper.momentum = number(config, "momentum", { min: 0, max: 0.999 });
+  }
   if (used.includes("nesterov")) {
     hyper.nesterov = config.nesterov === "1";
     if (hyper.nesterov && hyper.momentum === 0) throw new RangeError("Nesterov needs momentum > 0");
@@ -497,7 +499,8 @@ function python() {
   const lines = [];
   let fanIn = 2;
   for (const width of tc.hidden) {
-    lines.push(`    nn.Linear(${fanIn}, ${width}${tc.batchnorm ? ", bias=False" : ""}, init="${init}"),`);
+    const bias = tc.batchnorm ? ", bias=False" : "";
+    lines.push(`    nn.Linear(${fanIn}, ${width}${bias}, init="${init}"),`);
     if (tc.batchnorm) lines.push(`    nn.BatchNorm1d(${width}),`);
     lines.push(`    nn.${act}(),`);
     if (tc.dropout > 0) lines.push(`    nn.Dropout(${pyNumber(tc.dropout)}),`);
@@ -523,7 +526,9 @@ function python() {
     const { x, y } = uploaded.raw;
     const pts = y.map((label, i) => `(${pyNumber(x[2 * i])}, ${pyNumber(x[2 * i + 1])}, ${label})`);
     const rows = [];
-    for (let i = 0; i < pts.length; i += 4) rows.push("    " + pts.slice(i, i + 4).join(", ") + ",");
+    for (let i = 0; i < pts.length; i += 4) {
+      rows.push("    " + pts.slice(i, i + 4).join(", ") + ",");
+    }
     load = [`points = np.array([  # ${uploaded.name}: x1, x2, label`, ...rows, "])",
       "data = datasets.split_and_standardize(points[:, :2], points[:, 2].astype(np.int64),",
       `                                      name="csv")`];
