@@ -350,6 +350,7 @@ function draw(full) {
   $("pg-share").href = location.pathname + toQuery(run.config, s.steps);
   if (!run.trainer) return;
   drawRegions();
+  drawHidden();
   drawCurves();
   drawStats();
   if (full && !$("pg-python").hidden) $("pg-python").textContent = python();
@@ -403,6 +404,125 @@ function drawRegions() {
   };
   points(run.data.xTrain, run.data.yTrain, false);
   if ($("pg-show-test").checked) points(run.data.xTest, run.data.yTest, true);
+}
+
+/** The two leading principal directions of the rows of `a` (n x w), unit length. */
+function principalAxes(a, n, w) {
+  const mean = new Float64Array(w), cov = new Float64Array(w * w);
+  for (let i = 0; i < n; i++) for (let j = 0; j < w; j++) mean[j] += a[i * w + j] / n;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < w; j++) {
+      const dj = a[i * w + j] - mean[j];
+      for (let k = 0; k < w; k++) cov[j * w + k] += (dj * (a[i * w + k] - mean[k])) / n;
+    }
+  }
+  const axes = [];
+  for (let r = 0; r < 2; r++) {
+    let v = Float64Array.from({ length: w }, (_, j) => 1 + 0.1 * j);
+    for (let it = 0; it < 60; it++) {
+      const u = new Float64Array(w);
+      for (let j = 0; j < w; j++) for (let k = 0; k < w; k++) u[j] += cov[j * w + k] * v[k];
+      for (const prev of axes) {  // deflation: stay orthogonal to the first axis
+        let d = 0;
+        for (let j = 0; j < w; j++) d += u[j] * prev[j];
+        for (let j = 0; j < w; j++) u[j] -= d * prev[j];
+      }
+      const norm = Math.hypot(...u);
+      if (!(norm > 0)) break;
+      v = u.map((x) => x / norm);
+    }
+    let big = 0;  // a fixed sign: the largest entry positive, so the view does not flip
+    for (let j = 0; j < w; j++) if (Math.abs(v[j]) > Math.abs(v[big])) big = j;
+    if (v[big] < 0) v = v.map((x) => -x);
+    axes.push(v);
+  }
+  return { mean, axes };
+}
+
+/**
+ * The plane as a hidden layer sees it (chapter "Geometry"): the image of a
+ * square grid and of the training points after the chosen layer's
+ * activation, in the layer's two leading principal directions (its own two
+ * coordinates if it has width 2).
+ */
+function drawHidden() {
+  const select = $("pg-view"), canvas = $("pg-layer-view"), ctx = canvas.getContext("2d");
+  const model = run.trainer.model, act = run.config.act;
+  const nHidden = model.layers.filter((l) => l.kind === act).length;
+  if (select.options.length !== nHidden + 1) {
+    const keep = Math.min(Number(select.value) || 0, nHidden);
+    select.innerHTML = "<option value='0'>input plane</option>" + Array.from({ length: nHidden },
+      (_, l) => `<option value='${l + 1}'>hidden layer ${l + 1}</option>`).join("");
+    select.value = String(keep);
+  }
+  const layer = Number(select.value);
+  const size = canvas.width, lines = 13, samples = 48;
+  const grid = new Float64Array(2 * 2 * lines * samples);
+  let k = 0;
+  for (let a = 0; a < lines; a++) {
+    const u = -EXTENT + (2 * EXTENT * a) / (lines - 1);
+    for (let s = 0; s < samples; s++) {
+      const t = -EXTENT + (2 * EXTENT * s) / (samples - 1);
+      grid[k++] = u; grid[k++] = t;
+    }
+    for (let s = 0; s < samples; s++) {
+      const t = -EXTENT + (2 * EXTENT * s) / (samples - 1);
+      grid[k++] = t; grid[k++] = u;
+    }
+  }
+  const { xTrain, yTrain } = run.data, n = yTrain.length, m = 2 * lines * samples;
+  const outputs = (x, rows) => {
+    if (layer === 0) return { values: x, width: 2 };
+    const record = [];
+    model.forward(x, rows, false, record);
+    const out = record.filter((r) => r.kind === act)[layer - 1].out;
+    return { values: out, width: out.length / rows };
+  };
+  const points = outputs(xTrain, n), lineValues = outputs(grid, m).values, w = points.width;
+  const { mean, axes } = w === 2
+    ? { mean: new Float64Array(2), axes: [[1, 0], [0, 1]] }
+    : principalAxes(points.values, n, w);
+  const project = (values, i) => {
+    let p = 0, q = 0;
+    for (let j = 0; j < w; j++) {
+      const d = values[i * w + j] - mean[j];
+      p += d * axes[0][j];
+      q += d * axes[1][j];
+    }
+    return [p, q];
+  };
+  const pts = Array.from({ length: n }, (_, i) => project(points.values, i));
+  let lo = [Infinity, Infinity], hi = [-Infinity, -Infinity];
+  for (const [p, q] of pts) {
+    lo = [Math.min(lo[0], p), Math.min(lo[1], q)];
+    hi = [Math.max(hi[0], p), Math.max(hi[1], q)];
+  }
+  const span = Math.max(hi[0] - lo[0], hi[1] - lo[1], 1e-9) * 1.15;
+  const centre = [(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2];
+  const X = (p) => size / 2 + ((p - centre[0]) / span) * size;
+  const Y = (q) => size / 2 - ((q - centre[1]) / span) * size;
+  ctx.fillStyle = "white";
+  ctx.fillRect(0, 0, size, size);
+  ctx.strokeStyle = "rgba(120,120,120,0.55)";
+  ctx.lineWidth = 0.7;
+  for (let l = 0; l < 2 * lines; l++) {
+    ctx.beginPath();
+    for (let s = 0; s < samples; s++) {
+      const [p, q] = project(lineValues, l * samples + s);
+      if (s === 0) ctx.moveTo(X(p), Y(q));
+      else ctx.lineTo(X(p), Y(q));
+    }
+    ctx.stroke();
+  }
+  pts.forEach(([p, q], i) => {
+    const [r, g, b] = COLORS[yTrain[i]];
+    ctx.fillStyle = `rgb(${r},${g},${b})`;
+    ctx.fillRect(X(p) - 1.5, Y(q) - 1.5, 3, 3);
+  });
+  ctx.fillStyle = "#333";
+  ctx.font = "11px sans-serif";
+  ctx.fillText(layer === 0 ? "the input plane" : w === 2 ? `hidden layer ${layer}`
+    : `hidden layer ${layer}: its 2 leading principal directions of ${w}`, 6, 14);
 }
 
 function drawCurves() {
@@ -605,6 +725,7 @@ function init() {
   });
   $("pg-reset").addEventListener("click", reset);
   $("pg-show-test").addEventListener("change", () => draw(false));
+  $("pg-view").addEventListener("change", () => draw(false));
   $("pg-export").addEventListener("click", () => {
     const pre = $("pg-python");
     pre.hidden = !pre.hidden;
