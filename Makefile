@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 PARALLEL ?= -n 2 --dist loadfile
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-fp test-pdf book pdf sync execute lab atlas bench clean
+.PHONY: help venv test test-fp test-pdf book pdf sync golden execute lab atlas bench clean
 
 help:
 	@echo "make book      build the HTML book into _build/html"
@@ -20,6 +20,7 @@ help:
 	@echo "make test-fp   the chapters and the atlas tests again, as another processor computes"
 	@echo "make test-pdf  build the PDF and check it"
 	@echo "make sync      rewrite the book's code cells from the package source"
+	@echo "make golden    rewrite the playground's golden trajectories and datasets"
 	@echo "make execute   re-run every chapter in a fresh kernel and store its outputs"
 	@echo "make lab       open the chapters in JupyterLab"
 	@echo "make atlas     run the benchmark atlas experiments into _build/atlas"
@@ -68,6 +69,10 @@ pdf: $(STAMP)
 
 sync: $(STAMP)
 	$(PY) tools/sync.py
+
+# What the playground's JavaScript port is compared with (tests/test_playground.py).
+golden: $(STAMP)
+	$(PY) tools/golden.py
 
 execute: $(STAMP)
 	$(PY) tools/execute.py

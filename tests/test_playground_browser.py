@@ -1,0 +1,187 @@
+"""The playground page (book/playground.md) in a real browser, without network.
+
+The built book is served and opened in headless Chromium as in
+test_browser.py, every request to another host aborted. On the page:
+
+- no request leaves the site and no script raises;
+- Adam trains the moons to at least 0.95 test accuracy within MOONS_STEPS steps;
+- changing a control (the learning rate, the seed) changes the run;
+- the page's own link to a run, opened in a new page, trains the same numbers;
+- a 2-32-32-3 network at batch 100 trains at least MIN_STEPS_PER_SECOND steps per
+  second while the page draws (the measured rate is printed: `pytest -s`);
+- the Python the page exports, run with the package in a subprocess, prints
+  the test accuracy the page shows, to the printed digit.
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from test_browser import FLAGS, KNOWN_PAGE_ERRORS, ROOT, TIMEOUT_MS, browser, site  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+PAGE = "book/playground.html"
+MOONS_STEPS = 200  # 25 epochs of 750 points in minibatches of 100
+MIN_STEPS_PER_SECOND = 30
+STOPPED_AT = """(steps) => {
+  const s = document.getElementById('pg-status');
+  return s && s.dataset.steps === String(steps) && s.dataset.playing === '0';
+}"""
+
+
+@pytest.fixture
+def page(browser, site):  # noqa: F811
+    base, _ = site
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    outside, errors = [], []
+
+    def only_local(route):
+        url = route.request.url
+        if url.startswith(base + "/") or url == base:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    def open_run(query: str = "", steps: int | None = None):
+        page.goto(f"{base}/{PAGE}{'?' + query if query else ''}", wait_until="load",
+                  timeout=TIMEOUT_MS)
+        page.wait_for_function("document.documentElement.dataset.playground === 'ready'",
+                               timeout=TIMEOUT_MS)
+        if steps is not None:
+            page.wait_for_function(STOPPED_AT, arg=steps, timeout=120_000)
+        return status(page)
+
+    page.open_run = open_run
+    yield page
+    context.close()
+    assert not outside, f"requests to other hosts: {outside}"
+    errors = [e for e in errors if not any(known in e for known in KNOWN_PAGE_ERRORS)]
+    assert not errors, f"script errors: {errors}"
+
+
+def status(page) -> dict:
+    return page.evaluate("window.mytorchPlayground.status()")
+
+
+def train_to(page, steps: int) -> dict:
+    page.evaluate("(n) => window.mytorchPlayground.trainTo(n)", steps)
+    page.wait_for_function(STOPPED_AT, arg=steps, timeout=120_000)
+    return status(page)
+
+
+def test_adam_learns_the_moons(page):
+    first = page.open_run()
+    assert first["steps"] == 0 and first["testAccuracy"] < 0.9
+    done = page.open_run(f"task=moons&opt=adam&steps={MOONS_STEPS}", steps=MOONS_STEPS)
+    assert done["testAccuracy"] >= 0.95, done
+    assert page.get_attribute("#pg-status", "data-test-accuracy") == \
+        f"{done['testAccuracy']:.3f}"
+
+
+def test_a_control_changes_the_run(page):
+    base = page.open_run("task=spiral&opt=adam&steps=40", steps=40)
+    for selector, value in (("#pg-lr", "0.005"), ("#pg-seed", "1"), ("#pg-act", "tanh")):
+        page.open_run("task=spiral&opt=adam")
+        if selector == "#pg-act":
+            page.select_option(selector, value)
+        else:
+            page.fill(selector, value)
+            page.dispatch_event(selector, "change")
+        assert status(page)["steps"] == 0
+        changed = train_to(page, 40)
+        assert changed["trainLoss"] != base["trainLoss"], selector
+        assert f"{selector[4:]}={value}" in page.url
+
+
+def test_a_shared_link_reproduces_the_run(page):
+    page.open_run("task=spiral&act=tanh&opt=sgd&nesterov=1&momentum=0.9&lr=0.1&bn=1"
+                  "&dropout=0.1&seed=5&batch=64")
+    page.click("#pg-play")
+    time.sleep(1.0)
+    page.click("#pg-play")
+    page.wait_for_function("document.getElementById('pg-status').dataset.playing === '0'")
+    played = status(page)
+    assert played["steps"] > 0
+    link = page.get_attribute("#pg-share", "href")
+    assert f"steps={played['steps']}" in link and "seed=5" in link and "dropout=0.1" in link
+    page.goto(page.url.split("/book/")[0] + link, wait_until="load", timeout=TIMEOUT_MS)
+    page.wait_for_function(STOPPED_AT, arg=played["steps"], timeout=120_000)
+    assert status(page) == played
+
+
+def test_steps_per_second(page):
+    page.open_run("task=spiral&hidden=32,32&batch=100&opt=adam")
+    assert page.evaluate("window.mytorchPlayground.run.data.nClasses") == 3
+    page.click("#pg-play")
+    start = time.perf_counter()
+    time.sleep(5.0)
+    page.click("#pg-play")
+    seconds = time.perf_counter() - start
+    steps = status(page)["steps"]
+    rate = steps / seconds
+    print(f"\nplayground: {rate:.0f} steps/s for 2-32-32-3 at batch 100 in headless Chromium "
+          f"({steps} steps in {seconds:.1f} s, drawing included)")
+    assert rate >= MIN_STEPS_PER_SECOND
+
+
+@pytest.mark.parametrize("query,steps", [
+    ("task=moons&opt=adam", MOONS_STEPS),
+    ("task=spiral&act=gelu&opt=sgd&nesterov=1&bn=1&dropout=0.2&seed=3&batch=50", 300),
+    ("task=circles&act=sigmoid&opt=rmsprop&lr=0.01&dropout=0.1&seed=11", 240),
+], ids=["moons-adam", "spiral-sgd-bn-dropout", "circles-rmsprop-dropout"])
+def test_exported_python_gives_the_same_accuracy(page, query, steps, tmp_path):
+    shown = page.open_run(f"{query}&steps={steps}", steps=steps)
+    page.click("#pg-export")
+    code = page.inner_text("#pg-python")
+    assert f"range({steps})" in code
+    script = tmp_path / "run.py"
+    script.write_text(code)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    printed = re.search(r"test accuracy (\d\.\d{3})", proc.stdout)
+    assert printed, proc.stdout
+    assert printed.group(1) == f"{shown['testAccuracy']:.3f}", (proc.stdout, shown)
+
+
+def test_uploaded_points_train_and_export(page, tmp_path):
+    """A CSV of points (with a header), split and standardised in the page as
+    `datasets.split_and_standardize` does; the exported Python embeds them."""
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-3, 5, size=(203, 2))
+    labels = (x[:, 0] > 1).astype(int) ^ (x[:, 1] > 1).astype(int)  # XOR, off centre
+    csv = tmp_path / "xor.csv"
+    csv.write_text("x1,x2,label\n" + "\n".join(f"{a!r},{b!r},{c}" for (a, b), c in
+                                                 zip(x.tolist(), labels)) + "\n")
+    page.open_run("opt=adam&lr=0.02&act=tanh&batch=32")
+    page.set_input_files("#pg-csv", str(csv))
+    page.wait_for_function("window.mytorchPlayground.run.config.task === 'csv'")
+    from mytorch import datasets
+
+    expected = datasets.split_and_standardize(x, labels.astype(np.int64), name="csv")
+    got = page.evaluate("(({xTrain, yTrain, xTest, yTest}) => [xTrain, yTrain, xTest, yTest]"
+                        ".map((a) => Array.from(a)))(window.mytorchPlayground.run.data)")
+    assert got[1] == expected.y_train.tolist() and got[3] == expected.y_test.tolist()
+    np.testing.assert_allclose(got[0], expected.X_train.ravel(), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(got[2], expected.X_test.ravel(), rtol=0, atol=1e-13)
+    shown = train_to(page, 150)
+    assert shown["testAccuracy"] > 0.8, shown
+    page.click("#pg-export")
+    script = tmp_path / "run.py"
+    script.write_text(page.inner_text("#pg-python"))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert f"test accuracy {shown['testAccuracy']:.3f}" in proc.stdout, (proc.stdout, shown)
