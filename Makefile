@@ -52,6 +52,7 @@ test-pdf: $(STAMP)
 # on every reader's processor, not only on the one that stored them.
 test-fp: $(STAMP)
 	env $$($(PY) tools/fpsetup.py) $(PY) -m pytest book tests/test_atlas.py tests/test_readme.py \
+	  tests/test_playground.py \
 	  -p nbcompare --notebooks $(PARALLEL)
 
 book: $(STAMP)

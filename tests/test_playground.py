@@ -101,12 +101,14 @@ def test_port_follows_the_golden_trajectories(node):
     assert not far, f"largest relative differences (value, run) beyond {RTOL}: {far}"
 
 
-def close(fresh, stored, path="", scale=0.0) -> list[str]:
-    """Where two JSON trees differ: in structure, or numbers by more than RTOL relative."""
+def close(fresh, stored, path="", scale=0.0, rtol=None) -> list[str]:
+    """Where two JSON trees differ: in structure, or numbers by more than `rtol`
+    (default RTOL) relative."""
+    rtol = RTOL if rtol is None else rtol
     if isinstance(stored, dict):
         if not isinstance(fresh, dict) or fresh.keys() != stored.keys():
             return [f"{path}: keys differ"]
-        return [p for k in stored for p in close(fresh[k], stored[k], f"{path}/{k}")]
+        return [p for k in stored for p in close(fresh[k], stored[k], f"{path}/{k}", rtol=rtol)]
     if isinstance(stored, list):
         if not isinstance(fresh, list) or len(fresh) != len(stored):
             return [f"{path}: lengths differ"]
@@ -114,17 +116,26 @@ def close(fresh, stored, path="", scale=0.0) -> list[str]:
         # relative to a thousandth of the list's largest
         scale = 1e-3 * max((abs(v) for v in stored if isinstance(v, float)), default=0.0)
         return [p for i, (a, b) in enumerate(zip(fresh, stored))
-                for p in close(a, b, f"{path}[{i}]", scale)]
+                for p in close(a, b, f"{path}[{i}]", scale, rtol)]
     if isinstance(stored, float) and isinstance(fresh, float):
-        ok = abs(fresh - stored) <= RTOL * max(abs(stored), scale)
+        ok = abs(fresh - stored) <= rtol * max(abs(stored), scale)
         return [] if ok else [f"{path}: {fresh} != {stored}"]
     return [] if fresh == stored else [f"{path}: {fresh!r} != {stored!r}"]
+
+
+# The package recomputing the committed trajectories on another processor: its
+# BLAS kernel and SIMD paths round differently, and 50 steps of RMSprop amplify
+# that to 6e-10 relative (measured with OpenBLAS's Sandybridge and Nehalem
+# kernels and NumPy without AVX2, against the Haswell kernel that wrote the
+# file); 1e-8 leaves room for processors not measured. A change to the
+# package's arithmetic moves these numbers by far more.
+PACKAGE_RTOL = 1e-8
 
 
 def test_golden_file_is_what_the_package_computes():
     stored = json.loads(golden.GOLDEN_JSON.read_text())
     fresh = json.loads(golden.golden_json())
-    differences = close(fresh, stored)
+    differences = close(fresh, stored, rtol=PACKAGE_RTOL)
     assert not differences, ("tests/golden/playground.json is not what the package computes: "
                              "run `python tools/golden.py`.\n" + "\n".join(differences[:10]))
 
