@@ -58,6 +58,15 @@ class BookBuild:
         return ["\n".join(block) for block in found]
 
 
+def require(tool, message: str) -> None:
+    """A test that needs a tool which is missing: fail under CI (where
+    .ci/run installs it), skip elsewhere, with `message` saying how to install it."""
+    if tool is None:
+        if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 def jupyter_book() -> str:
     script = Path(sys.executable).with_name("jupyter-book")
     if script.exists():

@@ -13,7 +13,6 @@ it is shown at or more.
 import functools
 import http.server
 import json
-import os
 import re
 import shutil
 import sys
@@ -23,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
+from conftest import require
 
 pytestmark = pytest.mark.browser
 
@@ -79,10 +79,6 @@ def source_has_math(page_path: str) -> bool:
     return bool(MATH.search(CODE.sub("", text)))
 
 
-def ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-
-
 @pytest.fixture(scope="module")
 def site(built_book):
     """The built book served on a free local port: (base url, html folder)."""
@@ -110,13 +106,9 @@ def site(built_book):
 
 @pytest.fixture(scope="module")
 def browser():
-    if CHROMIUM is None:
-        message = ("chromium is not installed, so the built book cannot be checked in a "
-                   "browser: install it with `apt-get install chromium` (or run "
-                   "`bash .ci/run` as root)")
-        if ci():
-            pytest.fail(message)
-        pytest.skip(message)
+    require(CHROMIUM, "chromium is not installed, so the built book cannot be checked in a "
+                      "browser: install it with `apt-get install chromium` (or run "
+                      "`bash .ci/run` as root)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
