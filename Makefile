@@ -6,6 +6,7 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BOOK_STAMP := $(VENV)/.installed-book
 # Tests on two processes, a file at a time: a chapter's cells stay together, in
 # order, in one kernel.
 PARALLEL ?= -n 2 --dist loadfile
@@ -27,15 +28,22 @@ help:
 	@echo "make bench     speed comparisons (informative, never fail)"
 	@echo "make clean     remove build products (keeps $(VENV))"
 
-# The environment is rebuilt when the requirements or the package metadata change.
-$(STAMP): requirements.txt pyproject.toml
+# The environment is rebuilt when the requirements or the package metadata change:
+# the book's (requirements-book.txt) for the book's commands, and the test tools
+# on top (requirements.txt) for the tests.
+$(BOOK_STAMP): requirements-book.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "mytorch needs Python 3.10 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)." \
 	         "Run e.g. 'make PYTHON=python3.12 ...'."; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "Installing requirements.txt and mytorch (editable) into $(VENV):" \
+	@echo "Installing requirements-book.txt and mytorch (editable) into $(VENV):" \
 	      "about 90 s the first time, a few seconds when only the package changed."
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-book.txt -e .
+	@touch $@
+
+$(STAMP): $(BOOK_STAMP) requirements.txt
+	@echo "Installing the test tools of requirements.txt into $(VENV): about 30 s the first time."
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
 venv: $(STAMP)
@@ -55,38 +63,38 @@ test-fp: $(STAMP)
 	  tests/test_playground.py \
 	  -p nbcompare --notebooks $(PARALLEL)
 
-book: $(STAMP)
+book: $(BOOK_STAMP)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 	@echo "The book is in _build/html: open _build/html/index.html in a browser."
 
 # TeX Live from Debian: apt-get install --no-install-recommends texlive-latex-extra
 # texlive-xetex texlive-fonts-recommended fonts-freefont-otf latexmk (about 75 s).
-pdf: $(STAMP)
+pdf: $(BOOK_STAMP)
 	@command -v xelatex >/dev/null && command -v latexmk >/dev/null || { echo "make pdf needs" \
 	  "XeLaTeX and latexmk: apt-get install --no-install-recommends texlive-latex-extra" \
 	  "texlive-xetex texlive-fonts-recommended fonts-freefont-otf latexmk"; exit 1; }
 	$(VENV)/bin/jupyter-book build . --builder pdflatex --path-output _build/pdf
 	@echo "The book is in _build/pdf/_build/latex/mytorch.pdf."
 
-sync: $(STAMP)
+sync: $(BOOK_STAMP)
 	$(PY) tools/sync.py
 
 # What the playground's JavaScript port is compared with (tests/test_playground.py).
-golden: $(STAMP)
+golden: $(BOOK_STAMP)
 	$(PY) tools/golden.py
 
-execute: $(STAMP)
+execute: $(BOOK_STAMP)
 	$(PY) tools/execute.py
 
-lab: $(STAMP)
+lab: $(BOOK_STAMP)
 	@$(PY) -c 'import jupyterlab' 2>/dev/null || \
 	  $(PY) -m pip install --quiet --disable-pip-version-check "jupyterlab>=4,<5"
 	$(VENV)/bin/jupyter lab book $(if $(filter 0,$(shell id -u)),--allow-root)
 
-atlas: $(STAMP)
+atlas: $(BOOK_STAMP)
 	$(PY) -m mytorch.atlas --out _build/atlas --overwrite
 
-bench: $(STAMP)
+bench: $(BOOK_STAMP)
 	$(PY) benchmarks/run.py
 
 clean:

@@ -17,7 +17,7 @@ Every chapter of the book, with the outputs the book shows, and the package
 they import. To run them:
 
     python3 -m venv .venv && . .venv/bin/activate
-    pip install . jupyterlab
+    pip install ".[atlas]" jupyterlab
     jupyter lab book
 
 The notebooks are numbered in reading order.
