@@ -8,6 +8,8 @@
 - `built_book` builds the book once per test session, into a fresh folder,
   for the build test and the browser test.
 """
+import fcntl
+import json
 import os
 import re
 import subprocess
@@ -75,11 +77,7 @@ def jupyter_book() -> str:
                        "which installs requirements.txt into the virtual environment")
 
 
-@pytest.fixture(scope="session")
-def built_book(tmp_path_factory) -> BookBuild:
-    """Build the whole book from scratch (no stale environment can hide a
-    warning) into a temporary folder."""
-    out = tmp_path_factory.mktemp("book")
+def build_book(out: Path) -> BookBuild:
     start = time.perf_counter()
     proc = subprocess.run(
         [jupyter_book(), "build", str(ROOT), "--path-output", str(out),
@@ -92,3 +90,22 @@ def built_book(tmp_path_factory) -> BookBuild:
         log=proc.stdout + proc.stderr,
         seconds=time.perf_counter() - start,
     )
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> BookBuild:
+    """Build the whole book from scratch (no stale environment can hide a
+    warning) into a temporary folder, once per test run: the workers of
+    pytest-xdist share the first one's build (a lock in the run's own
+    temporary folder)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return build_book(tmp_path_factory.mktemp("book"))
+    shared = tmp_path_factory.getbasetemp().parent  # this run's, common to its workers
+    out, record = shared / "book", shared / "book.json"
+    with open(shared / "book.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            build = build_book(out)
+            record.write_text(json.dumps({**vars(build), "html": str(build.html)}))
+        saved = json.loads(record.read_text())
+    return BookBuild(**{**saved, "html": Path(saved["html"])})
