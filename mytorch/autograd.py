@@ -11,34 +11,12 @@ Python floats, small enough to read in one sitting.
 The framework itself (`mytorch.nn`) does not use this module; it is the
 book's model of what PyTorch's autograd does.
 """
-import contextlib
-
 import numpy as np
 
-class GradMode:
-    """Whether operations on Tensors record a graph: PyTorch's grad mode, one flag."""
-
-    enabled = True
-
-
-@contextlib.contextmanager
-def no_grad():
-    """Within this context, operations on Tensors record no graph.
-
-    Results have `requires_grad=False` and keep no parents and no saved
-    arrays, as under PyTorch's `torch.no_grad()`: for evaluation, and for
-    updates of parameters that must not be differentiated.
-    """
-    previous, GradMode.enabled = GradMode.enabled, False
-    try:
-        yield
-    finally:
-        GradMode.enabled = previous
-
-
-def is_grad_enabled() -> bool:
-    """False inside `no_grad()`, True otherwise."""
-    return GradMode.enabled
+# Recording follows the package's grad mode, PyTorch's one switch: inside
+# `mytorch.no_grad()` operations on Tensors record no graph (results keep no
+# parents and no saved arrays), as the modules' forwards cache nothing.
+from mytorch.grad_mode import is_grad_enabled, no_grad  # noqa: F401  (part of this module's API)
 
 
 def topological_order(root) -> list:
@@ -210,7 +188,7 @@ class Tensor:
     def _record(cls, data, parents, vjp, saved, op):
         """The result of an operation: a graph node if a parent needs a gradient."""
         out = cls(data)
-        if GradMode.enabled and any(parent.requires_grad for parent in parents):
+        if is_grad_enabled() and any(parent.requires_grad for parent in parents):
             out.requires_grad = True
             out._parents, out._vjp, out._saved, out.op = parents, vjp, saved, op
         return out
