@@ -9,8 +9,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from mytorch import atlas, datasets  # noqa: E402
-from mytorch.datasets import load  # noqa: E402
-from mytorch.experiment import (ACTIVATIONS, BATCH_SIZE, EPOCHS,  # noqa: E402
+from mytorch.atlas import _options  # noqa: E402
+from mytorch.datasets import make_dataset  # noqa: E402
+from mytorch.atlas.experiment import (ACTIVATIONS, BATCH_SIZE, EPOCHS,  # noqa: E402
                                 OPTIMIZER_DEFAULTS, run_experiment)
 
 TINY = {"epochs": 2, "hidden": (8,)}
@@ -106,7 +107,7 @@ def test_convergence_figure(results):
 def test_another_random_state_draws_other_datasets(results):
     other = atlas.run_atlas(["spiral"], ["adam"], ["tanh"], random_state=1, progress=False,
                             **TINY)
-    single = run_experiment(load("spiral", random_state=1), "adam", "tanh", **TINY)
+    single = run_experiment(make_dataset("spiral", random_state=1), "adam", "tanh", **TINY)
     assert other["spiral", "adam", "tanh"].history == single.history
     assert single.history != results["spiral", "adam", "tanh"].history
     baseline = atlas.run_baseline(["spiral"], random_state=1, progress=False, **TINY)
@@ -120,7 +121,7 @@ def test_sweep_learning_rates_table():
     assert table.lr.tolist() == [0.1, 0.1, 0.01, 0.01]
     assert table.random_state.tolist() == [1, 2, 1, 2] and table.seed.tolist() == [1, 3, 1, 3]
     assert table.batch_size.eq(50).all() and table.epochs.eq(2).all()
-    data = load("spiral", random_state=2)
+    data = make_dataset("spiral", random_state=2)
     run = run_experiment(data, "adam", "relu", hidden=(8,), batch_size=50, epochs=2, seed=3,
                          lr=0.01)
     assert table.test_accuracy.iloc[3] == run.test_accuracy
@@ -212,7 +213,7 @@ def test_compare_with_baseline_pairs_both_libraries_run_by_run():
         (o, a) for o in atlas.SKLEARN_SOLVERS for a in atlas.SKLEARN_ACTIVATIONS}
     row = table[(table.optimizer == "adam") & (table.activation == "tanh")].iloc[0]
     assert (row.random_state, row.seed) == (4, 5)
-    ours = run_experiment(load("circles", random_state=4), "adam", "tanh", seed=5, epochs=2)
+    ours = run_experiment(make_dataset("circles", random_state=4), "adam", "tanh", seed=5, epochs=2)
     theirs = atlas.run_baseline(["circles"], random_state=4, seed=5, epochs=2, progress=False)
     assert row.mytorch == ours.test_accuracy
     assert row.sklearn == theirs[(theirs.optimizer == "adam")
@@ -245,7 +246,7 @@ def test_compare_with_baseline_takes_seeds_from_the_draws_only():
 
 
 def test_command_line_comparison_writes_the_table(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(atlas, "COMPARISON_DRAWS", ((4, 4),))
+    monkeypatch.setattr(_options, "COMPARISON_DRAWS", ((4, 4),))
     code = atlas.main(["--out", str(tmp_path), "--compare", "--datasets", "moons",
                        "--epochs", "2", "--quiet"])
     assert code == 0
@@ -307,9 +308,9 @@ def test_command_line_writes_both_tables_and_the_figures(tmp_path, capsys):
 
 
 def test_command_line_sweep_writes_the_table(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(atlas, "SCHEDULES", ((50, 2),))
-    monkeypatch.setattr(atlas, "SWEEP_DRAWS", ((1, 1),))
-    monkeypatch.setattr(atlas, "LR_GRID", {"sgd": (0.1,), "rmsprop": (0.01,), "adam": (0.1, 0.01)})
+    monkeypatch.setattr(_options, "SCHEDULES", ((50, 2),))
+    monkeypatch.setattr(_options, "SWEEP_DRAWS", ((1, 1),))
+    monkeypatch.setattr(_options, "LR_GRID", {"sgd": (0.1,), "rmsprop": (0.01,), "adam": (0.1, 0.01)})
     code = atlas.main(["--out", str(tmp_path), "--sweep", "--datasets", "moons",
                        "--optimizers", "adam", "--activations", "relu", "tanh", "--quiet"])
     assert code == 0

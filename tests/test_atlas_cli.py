@@ -18,6 +18,7 @@ import pytest  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 
 from mytorch import atlas  # noqa: E402
+from mytorch.atlas import _modes, _options, baseline, grid  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--datasets", "moons", "--epochs", "2", "--jobs", "1", "--quiet"]
@@ -61,7 +62,7 @@ def test_an_interrupted_scikit_learn_fit_is_raised_not_swallowed(monkeypatch):
 
 
 def test_a_fit_that_stops_early_for_another_reason_is_refused(monkeypatch):
-    monkeypatch.setattr(atlas, "sklearn_mlp", lambda *args, **kwargs: MLPClassifier(
+    monkeypatch.setattr(baseline, "sklearn_mlp", lambda *args, **kwargs: MLPClassifier(
         hidden_layer_sizes=(4,), max_iter=50, tol=1.0, n_iter_no_change=1, random_state=0))
     with pytest.raises(RuntimeError, match=r"MLPClassifier.fit stopped after \d+ epochs: "
                                            r"expected max_iter=50"):
@@ -83,7 +84,7 @@ def test_other_warnings_of_a_fit_are_passed_on(monkeypatch):
 
 @pytest.mark.parametrize("mode", [[], ["--compare"]])
 def test_ctrl_c_in_a_fit_exits_130_and_writes_nothing(tmp_path, capsys, monkeypatch, mode):
-    monkeypatch.setattr(atlas, "COMPARISON_DRAWS", ((4, 4),))
+    monkeypatch.setattr(_options, "COMPARISON_DRAWS", ((4, 4),))
     seen = interrupt_fit_after(monkeypatch, calls=20)
     out = tmp_path / "out"
     assert main(["--out", str(out), *mode, *SMALL]) == 130
@@ -99,7 +100,7 @@ def test_ctrl_c_in_our_own_training_exits_130_and_writes_nothing(tmp_path, monke
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(atlas, "run_experiment", interrupted)
+    monkeypatch.setattr(grid, "run_experiment", interrupted)
     assert main(["--out", str(tmp_path), *SMALL]) == 130
     assert files_in(tmp_path) == ["notes.txt"]
     assert "interrupted, nothing written to" in capsys.readouterr().err
@@ -114,7 +115,7 @@ def test_ctrl_c_that_surfaces_as_another_error_still_exits_130(tmp_path, monkeyp
         except KeyboardInterrupt:
             raise ImportError("initialization failed") from None
 
-    monkeypatch.setattr(atlas, "run_experiment", import_cut_short)
+    monkeypatch.setattr(grid, "run_experiment", import_cut_short)
     out = tmp_path / "out"
     assert main(["--out", str(out), *SMALL]) == 130
     assert files_in(out) == []
@@ -124,7 +125,7 @@ def test_ctrl_c_that_surfaces_as_another_error_still_exits_130(tmp_path, monkeyp
 
 
 def test_ctrl_c_that_some_code_swallows_still_exits_130(tmp_path, monkeypatch, capsys):
-    experiment = atlas.run_experiment
+    experiment = grid.run_experiment
 
     def swallowing(*args, **kwargs):
         try:
@@ -133,7 +134,7 @@ def test_ctrl_c_that_some_code_swallows_still_exits_130(tmp_path, monkeypatch, c
             pass                                        # as scikit-learn's fit does
         return experiment(*args, **kwargs)
 
-    monkeypatch.setattr(atlas, "run_experiment", swallowing)
+    monkeypatch.setattr(grid, "run_experiment", swallowing)
     out = tmp_path / "out"
     assert main(["--out", str(out), "--no-baseline", "--no-figures", *SMALL]) == 130
     assert files_in(out) == []
@@ -142,13 +143,13 @@ def test_ctrl_c_that_some_code_swallows_still_exits_130(tmp_path, monkeypatch, c
 
 def test_an_ignored_sigint_stays_ignored(tmp_path, monkeypatch):
     # A job started in the background by a script ignores Ctrl-C, as Python does there.
-    experiment = atlas.run_experiment
+    experiment = grid.run_experiment
 
     def ctrl_c_then_train(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGINT)
         return experiment(*args, **kwargs)
 
-    monkeypatch.setattr(atlas, "run_experiment", ctrl_c_then_train)
+    monkeypatch.setattr(grid, "run_experiment", ctrl_c_then_train)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         assert main(["--out", str(tmp_path), "--optimizers", "adam", "--activations", "relu",
@@ -159,10 +160,12 @@ def test_an_ignored_sigint_stays_ignored(tmp_path, monkeypatch):
     assert files_in(tmp_path) == ["atlas.csv", "baseline.csv", "manifest.json"]
 
 
-SIGNAL_SCRIPT = """
-import os, signal, sys
+# Python runs a sitecustomize module found on its path at startup: this one
+# reaches the command and every worker process that joblib starts for it.
+SIGNAL_SITECUSTOMIZE = """
+import os, signal
 from sklearn.neural_network import MLPClassifier
-from mytorch import atlas
+from mytorch.atlas import _options
 
 os.environ.setdefault("ATLAS_PID", str(os.getpid()))      # the parent's, in every worker
 backprop, seen = MLPClassifier._backprop, []
@@ -177,10 +180,7 @@ def backprop_then_signal(self, *args, **kwargs):
         os.kill(int(os.environ["ATLAS_PID"]), signal.SIGTERM)
     return backprop(self, *args, **kwargs)
 MLPClassifier._backprop = backprop_then_signal
-atlas.COMPARISON_DRAWS = ((4, 4), (5, 5), (6, 6))
-
-if __name__ == "__main__":
-    sys.exit(atlas.main(sys.argv[1:]))
+_options.COMPARISON_DRAWS = ((4, 4), (5, 5), (6, 6))
 """
 
 
@@ -189,12 +189,12 @@ if __name__ == "__main__":
                                                 ("TERM", 143, "terminated")])
 def test_a_signal_in_a_fit_exits_with_its_status_and_writes_nothing(tmp_path, jobs, name,
                                                                      status, what):
-    script = tmp_path / "signalled.py"
-    script.write_text(textwrap.dedent(SIGNAL_SCRIPT))
+    (tmp_path / "sitecustomize.py").write_text(textwrap.dedent(SIGNAL_SITECUSTOMIZE))
     out = tmp_path / "out"
-    env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", SIGNAL=name)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]),
+               OPENBLAS_NUM_THREADS="1", SIGNAL=name)
     env.pop("ATLAS_PID", None)
-    run = subprocess.run([sys.executable, str(script), "--out", str(out), "--compare",
+    run = subprocess.run([sys.executable, "-m", "mytorch.atlas", "--out", str(out), "--compare",
                           "--datasets", "moons", "circles", "--epochs", "5", "--jobs", jobs],
                          capture_output=True, text=True, env=env, start_new_session=True,
                          timeout=300)
@@ -216,7 +216,7 @@ def test_a_run_that_fails_at_the_end_leaves_no_files(tmp_path, monkeypatch, erro
         written.append(Path(out))
         raise error
 
-    monkeypatch.setattr(atlas, "write_figures", failing_figures)
+    monkeypatch.setattr(_modes, "write_figures", failing_figures)
     out = tmp_path / "out"
     if isinstance(error, KeyboardInterrupt):
         assert main(["--out", str(out), *SMALL]) == 130
@@ -236,7 +236,7 @@ def test_outputs_appear_together_with_the_manifest_only_at_the_end(tmp_path, mon
         seen_during_run.extend(p.name for p in out.iterdir() if not p.name.startswith("."))
         (Path(folder) / "overview.png").write_bytes(b"png")
 
-    monkeypatch.setattr(atlas, "write_figures", figures)
+    monkeypatch.setattr(_modes, "write_figures", figures)
     assert atlas.main(["--out", str(out), *SMALL]) == 0
     assert seen_during_run == []
     assert files_in(out) == ["atlas.csv", "baseline.csv", "manifest.json", "overview.png"]
@@ -260,7 +260,8 @@ def test_the_manifest_records_the_run(tmp_path):
     assert settings["baseline"] is True and settings["figures"] is False
     assert settings["optimizer_hyperparameters"]["adam"]["lr"] == 0.02
     assert set(manifest["packages"]) == {"mytorch", "numpy", "scipy", "scikit-learn", "pandas",
-                                         "matplotlib", "threadpoolctl"}
+                                         "matplotlib", "threadpoolctl", "joblib"}
+    assert settings["backend"] == "loky" and "scheduler" not in settings
     assert all(manifest["packages"].values())
     blas = [entry for entry in manifest["blas"] if entry["user_api"] == "blas"]
     assert blas and all(entry["internal_api"] and entry["version"] for entry in blas)
@@ -273,10 +274,10 @@ def test_the_manifest_records_the_run(tmp_path):
 
 
 def test_the_manifest_of_a_sweep_and_of_a_comparison_records_their_draws(tmp_path, monkeypatch):
-    monkeypatch.setattr(atlas, "SCHEDULES", ((50, 2),))
-    monkeypatch.setattr(atlas, "SWEEP_DRAWS", ((1, 1),))
-    monkeypatch.setattr(atlas, "COMPARISON_DRAWS", ((4, 4),))
-    monkeypatch.setattr(atlas, "LR_GRID", {"sgd": (0.1,), "rmsprop": (0.01,), "adam": (0.1,)})
+    monkeypatch.setattr(_options, "SCHEDULES", ((50, 2),))
+    monkeypatch.setattr(_options, "SWEEP_DRAWS", ((1, 1),))
+    monkeypatch.setattr(_options, "COMPARISON_DRAWS", ((4, 4),))
+    monkeypatch.setattr(_options, "LR_GRID", {"sgd": (0.1,), "rmsprop": (0.01,), "adam": (0.1,)})
     assert atlas.main(["--out", str(tmp_path / "s"), "--sweep", "--datasets", "moons",
                        "--optimizers", "adam", "--activations", "relu", "--quiet"]) == 0
     sweep = json.loads((tmp_path / "s" / "manifest.json").read_text())["settings"]
@@ -395,9 +396,9 @@ class Recorder:
         self.calls = {}
         for name in ("run_atlas", "run_baseline", "write_figures", "sweep_learning_rates",
                      "compare_with_baseline"):
-            monkeypatch.setattr(atlas, name, self.recording(name))
-        monkeypatch.setattr(atlas, "atlas_table", lambda results: pd.DataFrame({"a": [1]}))
-        monkeypatch.setattr(atlas, "choose_settings",
+            monkeypatch.setattr(_modes, name, self.recording(name))
+        monkeypatch.setattr(_modes, "atlas_table", lambda results: pd.DataFrame({"a": [1]}))
+        monkeypatch.setattr(_modes, "choose_settings",
                             lambda sweep: {"batch_size": 1, "epochs": 1, "lr": {}})
 
     def recording(self, name):

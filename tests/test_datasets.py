@@ -4,7 +4,7 @@ import pytest
 from sklearn.datasets import make_circles, make_moons
 
 from mytorch import datasets
-from mytorch.datasets import Dataset, load, make_spiral, split_and_standardize
+from mytorch.datasets import Dataset, make_dataset, make_spiral, split_and_standardize
 
 EXPECTED_CLASSES = {"moons": 2, "circles": 2, "blobs": 4, "noisy_moons": 2, "spiral": 3}
 
@@ -15,7 +15,7 @@ def test_the_five_datasets_are_listed_in_order():
 
 @pytest.mark.parametrize("name", list(EXPECTED_CLASSES))
 def test_shapes_dtypes_and_labels(name):
-    data = load(name)
+    data = make_dataset(name)
     assert isinstance(data, Dataset)
     assert data.name == name
     assert data.n_classes == EXPECTED_CLASSES[name]
@@ -30,20 +30,20 @@ def test_shapes_dtypes_and_labels(name):
 
 @pytest.mark.parametrize("name", list(EXPECTED_CLASSES))
 def test_same_call_same_points(name):
-    a, b = load(name), load(name)
+    a, b = make_dataset(name), make_dataset(name)
     for x, y in zip(a, b):
         np.testing.assert_array_equal(x, y)
 
 
 @pytest.mark.parametrize("name", list(EXPECTED_CLASSES))
 def test_another_random_state_gives_other_points(name):
-    a, b = load(name), load(name, random_state=1)
+    a, b = make_dataset(name), make_dataset(name, random_state=1)
     assert not np.array_equal(a.X_train, b.X_train)
 
 
 @pytest.mark.parametrize("name", list(EXPECTED_CLASSES))
 def test_standardised_with_training_statistics(name):
-    data = load(name)
+    data = make_dataset(name)
     np.testing.assert_allclose(data.X_train.mean(axis=0), 0, atol=1e-12)
     np.testing.assert_allclose(data.X_train.std(axis=0), 1, rtol=1e-12)
     # The test set went through the same affine map, not its own.
@@ -61,9 +61,9 @@ def test_split_is_stratified_disjoint_and_complete():
 
 
 def test_unpacks_like_a_tuple_and_has_a_short_repr():
-    X_train, y_train, X_test, y_test = load("moons")
+    X_train, y_train, X_test, y_test = make_dataset("moons")
     assert X_train.shape[0] == y_train.shape[0]
-    assert repr(load("spiral")) == "Dataset(name='spiral', n_classes=3, n_train=750, n_test=250)"
+    assert repr(make_dataset("spiral")) == "Dataset(name='spiral', n_classes=3, n_train=750, n_test=250)"
 
 
 @pytest.mark.parametrize("n_arms", [2, 3, 5])
@@ -75,17 +75,17 @@ def test_spiral_arms(n_arms):
     # Without noise every point lies within the unit disc, off the centre.
     radius = np.hypot(*X.T)
     assert radius.min() >= 0.05 - 1e-12 and radius.max() <= 1 + 1e-12
-    assert load("spiral", n_arms=n_arms).n_classes == n_arms
+    assert make_dataset("spiral", n_arms=n_arms).n_classes == n_arms
 
 
 def test_overrides_reach_the_generator():
-    assert len(load("moons", n_samples=200).y_train) == 150
-    quiet, loud = load("moons", noise=0.0), load("moons", noise=0.3)
+    assert len(make_dataset("moons", n_samples=200).y_train) == 150
+    quiet, loud = make_dataset("moons", noise=0.0), make_dataset("moons", noise=0.3)
     assert not np.array_equal(quiet.X_train, loud.X_train)
 
 
 def test_noisy_moons_are_the_moons_with_more_noise():
-    moons, noisy = load("moons"), load("noisy_moons")
+    moons, noisy = make_dataset("moons"), make_dataset("noisy_moons")
     assert noisy.name == "noisy_moons"
     np.testing.assert_array_equal(moons.y_train, noisy.y_train)
     # Same underlying points, so the extra noise shows as a larger spread.
@@ -102,9 +102,9 @@ def test_spiral_noise_widens_the_arms():
 
 @pytest.mark.parametrize("name", ["spirals", "MOONS", "", None, 3])
 def test_unknown_name(name):
-    with pytest.raises(ValueError, match=r"load\(name\) must be one of \['blobs', 'circles', "
+    with pytest.raises(ValueError, match=r"make_dataset\(name\) must be one of \['blobs', 'circles', "
                                          r"'moons', 'noisy_moons', 'spiral'\], got"):
-        load(name)
+        make_dataset(name)
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
@@ -121,10 +121,10 @@ def test_spiral_bad_arguments(kwargs, error, message):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: load("moons", noise=-1), r"moons\(noise\) must be a finite number >= 0, got -1"),
-    (lambda: load("circles", factor=1.5), r"circles\(factor\) must be in \(0, 1\), got 1.5"),
-    (lambda: load("blobs", n_samples=True), r"blobs\(n_samples\) must be an int, got bool True"),
-    (lambda: load("spiral", test_size=1.0), r"split_and_standardize\(test_size\) must be in "
+    (lambda: make_dataset("moons", noise=-1), r"moons\(noise\) must be a finite number >= 0, got -1"),
+    (lambda: make_dataset("circles", factor=1.5), r"circles\(factor\) must be in \(0, 1\), got 1.5"),
+    (lambda: make_dataset("blobs", n_samples=True), r"blobs\(n_samples\) must be an int, got bool True"),
+    (lambda: make_dataset("spiral", test_size=1.0), r"split_and_standardize\(test_size\) must be in "
                                             r"\(0, 1\), got 1.0"),
 ])
 def test_generator_bad_arguments(call, message):
@@ -162,15 +162,15 @@ def test_split_refuses_labels_outside_the_classes(labels, n_classes, message):
     (lambda: make_spiral(random_state=-1), ValueError, r"make_spiral\(random_state\) must be >= 0, got -1"),
     (lambda: make_spiral(random_state=None), TypeError,
      r"make_spiral\(random_state\) must be an int, got NoneType None"),
-    (lambda: load("moons", random_state=-1), ValueError, r"moons\(random_state\) must be >= 0, got -1"),
-    (lambda: load("circles", random_state=1.5), TypeError, r"circles\(random_state\) must be an int"),
-    (lambda: load("blobs", random_state=-2), ValueError, r"blobs\(random_state\) must be >= 0, got -2"),
-    (lambda: load("moons", test_size="a"), TypeError,
+    (lambda: make_dataset("moons", random_state=-1), ValueError, r"moons\(random_state\) must be >= 0, got -1"),
+    (lambda: make_dataset("circles", random_state=1.5), TypeError, r"circles\(random_state\) must be an int"),
+    (lambda: make_dataset("blobs", random_state=-2), ValueError, r"blobs\(random_state\) must be >= 0, got -2"),
+    (lambda: make_dataset("moons", test_size="a"), TypeError,
      r"split_and_standardize\(test_size\) must be a number, got str 'a'"),
-    (lambda: load("noisy_moons", test_size=None), TypeError,
+    (lambda: make_dataset("noisy_moons", test_size=None), TypeError,
      r"split_and_standardize\(test_size\) must be a number, got NoneType None"),
-    (lambda: load("circles", factor="a"), TypeError, r"circles\(factor\) must be a number, got str 'a'"),
-    (lambda: load("spiral", test_size=float("nan")), ValueError,
+    (lambda: make_dataset("circles", factor="a"), TypeError, r"circles\(factor\) must be a number, got str 'a'"),
+    (lambda: make_dataset("spiral", test_size=float("nan")), ValueError,
      r"split_and_standardize\(test_size\) must be in \(0, 1\), got nan"),
     (lambda: split_and_standardize(*make_spiral(n_samples=30), name="x", random_state=-1), ValueError,
      r"split_and_standardize\(random_state\) must be >= 0, got -1"),
@@ -188,7 +188,7 @@ def test_seed_test_size_and_n_classes_are_checked(call, error, message):
 ])
 def test_random_state_seeds_the_split_too(name, make):
     expected = split_and_standardize(*make(3), name=name, random_state=3)
-    np.testing.assert_array_equal(load(name, random_state=3).X_test, expected.X_test)
+    np.testing.assert_array_equal(make_dataset(name, random_state=3).X_test, expected.X_test)
 
 
 def test_a_constant_feature_is_centred_not_divided_by_zero():

@@ -3,14 +3,14 @@ import numpy as np
 import pytest
 
 from mytorch import nn, optim
-from mytorch.datasets import load
-from mytorch.experiment import (ACTIVATIONS, OPTIMIZER_DEFAULTS, OPTIMIZERS, ExperimentResult,
+from mytorch.datasets import make_dataset
+from mytorch.atlas.experiment import (ACTIVATIONS, OPTIMIZER_DEFAULTS, OPTIMIZERS, ExperimentResult,
                                 build_mlp, make_optimizer, run_experiment)
 
 
 @pytest.fixture(scope="module")
 def moons():
-    return load("moons")
+    return make_dataset("moons")
 
 
 def test_two_runs_give_the_same_numbers(moons):
@@ -116,7 +116,7 @@ def test_a_batch_size_that_is_not_an_int_is_a_type_error():
                                r"got 'adagrad'"),
     ({"activation": "softplus"}, r"activation must be one of \['relu', 'gelu', 'sigmoid', "
                                  r"'tanh'\], got 'softplus'"),
-    ({"dataset": "spirals"}, r"load\(name\) must be one of"),
+    ({"dataset": "spirals"}, r"make_dataset\(name\) must be one of"),
     ({"epochs": 0}, r"run_experiment\(epochs\) must be >= 1, got 0"),
     ({"hidden": (8, 0)}, r"hidden widths must be positive ints, got \(8, 0\)"),
     ({"betas": (0.9, 0.99)}, r"unknown hyperparameters \['betas'\] for optimizer 'sgd': "
@@ -150,7 +150,7 @@ def test_hidden_may_be_any_sequence_of_ints(hidden):
 
 
 def test_train_accuracy_is_measured_on_the_training_set():
-    moons = load("moons")
+    moons = make_dataset("moons")
     result = run_experiment(moons, "adam", "relu", epochs=2)
     predicted = result.model.eval()(moons.X_train).argmax(axis=1)
     assert np.mean(predicted == moons.y_train) == result.train_accuracy

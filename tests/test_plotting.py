@@ -9,7 +9,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import mytorch  # noqa: E402
-from mytorch import nn, plotting  # noqa: E402
+from mytorch import nn  # noqa: E402
+from mytorch.atlas import panels  # noqa: E402
+from mytorch.book import plotting, surfaces  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -118,24 +120,24 @@ def test_decision_grid_has_one_panel_per_model():
     X, y = points()
     models = [[fixed_model() for _ in range(4)] for _ in range(3)]
     notes = [[f"{i}{j}" for j in range(4)] for i in range(3)]
-    fig = plotting.decision_grid(models, X, y, row_labels=["a", "b", "c"],
+    fig = panels.decision_grid(models, X, y, row_labels=["a", "b", "c"],
                                  col_labels=["p", "q", "r", "s"], notes=notes, resolution=20)
     assert len(fig.axes) == 12
     assert [ax.get_title() for ax in fig.axes[:4]] == ["p", "q", "r", "s"]
     assert [fig.axes[i].get_ylabel() for i in (0, 4, 8)] == ["a", "b", "c"]
     assert fig.axes[5].texts[0].get_text() == "11"
     with pytest.raises(ValueError, match="expected 3 row_labels and 4 col_labels, got 2 and 4"):
-        plotting.decision_grid(models, X, y, row_labels=["a", "b"], col_labels="pqrs")
+        panels.decision_grid(models, X, y, row_labels=["a", "b"], col_labels="pqrs")
 
 
 def test_convergence_curves_one_line_per_run():
     histories = {"a": {"train_loss": [1.0, 0.5, 0.2]}, "b": {"train_loss": [1.0, 0.9, 0.8]}}
-    ax = plotting.convergence_curves(histories)
+    ax = panels.convergence_curves(histories)
     assert [line.get_label() for line in ax.lines] == ["a", "b"]
     np.testing.assert_array_equal(ax.lines[0].get_xdata(), [1, 2, 3])
     assert ax.get_yscale() == "log" and ax.get_xlabel() == "epoch"
     with pytest.raises(ValueError, match=r"metric must be one of \['train_loss'\], got 'x'"):
-        plotting.convergence_curves(histories, metric="x")
+        panels.convergence_curves(histories, metric="x")
 
 
 def test_layer_outputs_follow_the_modules():
@@ -168,12 +170,12 @@ def test_scatter_colours_by_class():
 
 
 def test_plot_paths_draws_contours_paths_ends_and_the_minimum():
-    from mytorch import optim, testfunctions as tf
+    from mytorch import optim
 
-    paths = {"SGD": tf.run_optimizer(optim.SGD, tf.bowl_grad, [-4.0, 1.5], 10, lr=0.04),
-             "Adam": tf.run_optimizer(optim.Adam, tf.bowl_grad, [-4.0, 1.5], 10, lr=0.1)}
+    paths = {"SGD": surfaces.run_optimizer(optim.SGD, surfaces.bowl_grad, [-4.0, 1.5], 10, lr=0.04),
+             "Adam": surfaces.run_optimizer(optim.Adam, surfaces.bowl_grad, [-4.0, 1.5], 10, lr=0.1)}
     fig, ax = plt.subplots()
-    plotting.plot_paths(ax, tf.bowl, paths, (-4.5, 1.5), (-1.8, 1.8), np.geomspace(0.02, 30, 5), (0, 0))
+    surfaces.plot_paths(ax, surfaces.bowl, paths, (-4.5, 1.5), (-1.8, 1.8), np.geomspace(0.02, 30, 5), (0, 0))
     assert ax.collections, "no contours"
     labelled = [line for line in ax.lines if not line.get_label().startswith("_")]
     assert [line.get_label() for line in labelled] == ["SGD", "Adam"]
@@ -217,8 +219,8 @@ def test_predict_grid_caches_nothing_for_backward():
 @pytest.mark.parametrize("call, name", [
     (lambda: plotting.decision_boundary(fixed_model(), np.zeros((2, 2)), [0, 1], ticks="no"),
      r"decision_boundary\(ticks\)"),
-    (lambda: plotting.convergence_curves({"a": {"train_loss": [1.0]}}, legend=1), r"convergence_curves\(legend\)"),
-    (lambda: plotting.convergence_curves({"a": {"train_loss": [1.0]}}, logy="False"), r"convergence_curves\(logy\)"),
+    (lambda: panels.convergence_curves({"a": {"train_loss": [1.0]}}, legend=1), r"convergence_curves\(legend\)"),
+    (lambda: panels.convergence_curves({"a": {"train_loss": [1.0]}}, logy="False"), r"convergence_curves\(logy\)"),
 ])
 def test_boolean_arguments_must_be_bools(call, name):
     with pytest.raises(TypeError, match=name + " must be a bool, got"):
@@ -257,12 +259,12 @@ def test_misclassified_points_are_ringed_under_the_points():
 
 
 def test_plot_paths_keeps_paths_that_run_together_visible():
-    from mytorch import optim, testfunctions as tf
+    from mytorch import optim
 
-    short = tf.run_optimizer(optim.SGD, tf.bowl_grad, [-4.0, 1.5], 10, lr=0.04)
-    long = tf.run_optimizer(optim.SGD, tf.bowl_grad, [-4.0, 1.5], 200, lr=0.04)
+    short = surfaces.run_optimizer(optim.SGD, surfaces.bowl_grad, [-4.0, 1.5], 10, lr=0.04)
+    long = surfaces.run_optimizer(optim.SGD, surfaces.bowl_grad, [-4.0, 1.5], 200, lr=0.04)
     fig, ax = plt.subplots()
-    plotting.plot_paths(ax, tf.bowl, {"a": long, "b": long, "c": short}, (-4.5, 1.5),
+    surfaces.plot_paths(ax, surfaces.bowl, {"a": long, "b": long, "c": short}, (-4.5, 1.5),
                         (-1.8, 1.8), np.geomspace(0.02, 30, 5), (0, 0))
     a, b, c = [line for line in ax.lines if not line.get_label().startswith("_")]
     assert a.get_zorder() > b.get_zorder() > c.get_zorder()       # the first on top ...

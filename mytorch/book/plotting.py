@@ -5,6 +5,7 @@ returns it, or returns the ``Figure`` it made; nothing is shown or saved
 here, so chapters end their plotting cells with ``plt.show()`` and the
 atlas saves the figures it needs.
 """
+
 from __future__ import annotations
 
 import matplotlib as mpl
@@ -18,9 +19,7 @@ from mytorch.grad_mode import no_grad
 __all__ = [
     "CLASS_COLORS",
     "book_style",
-    "convergence_curves",
     "decision_boundary",
-    "decision_grid",
     "layer_outputs",
     "predict_grid",
     "scatter_classes",
@@ -28,8 +27,18 @@ __all__ = [
 ]
 
 #: One colour per class (colour-blind friendly, from matplotlib's tab10).
-CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+CLASS_COLORS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 
 
 def book_style() -> None:
@@ -39,18 +48,20 @@ def book_style() -> None:
     14 px) and stored at twice that resolution ("retina" PNGs in Jupyter), so it
     stays sharp on high-resolution screens and when zoomed; no top/right spines.
     """
-    mpl.rcParams.update({
-        "figure.figsize": (6.4, 3.6),
-        "figure.dpi": 100,
-        "savefig.dpi": 100,
-        "font.size": 10,
-        "axes.titlesize": 10,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.grid": True,
-        "grid.alpha": 0.3,
-        "legend.frameon": False,
-    })
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (6.4, 3.6),
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "font.size": 10,
+            "axes.titlesize": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "legend.frameon": False,
+        }
+    )
     try:
         from IPython import get_ipython
     except ImportError:
@@ -63,14 +74,18 @@ def book_style() -> None:
 
 def _class_cmap(n_classes: int) -> ListedColormap:
     if not 1 <= n_classes <= len(CLASS_COLORS):
-        raise ValueError(f"n_classes must be in [1, {len(CLASS_COLORS)}], got {n_classes}")
+        raise ValueError(
+            f"n_classes must be in [1, {len(CLASS_COLORS)}], got {n_classes}"
+        )
     return ListedColormap(CLASS_COLORS[:n_classes])
 
 
 def _limits(X, margin: float):
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must have shape (N, 2) for a plot in the plane, got shape {X.shape}")
+        raise ValueError(
+            f"X must have shape (N, 2) for a plot in the plane, got shape {X.shape}"
+        )
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
     return (lo[0], hi[0]), (lo[1], hi[1])
 
@@ -117,7 +132,11 @@ def confidence(logits):
     n_classes = logits.shape[-1]
     shifted = logits - logits.max(axis=-1, keepdims=True)
     p_max = 1.0 / np.exp(shifted).sum(axis=-1)
-    return (p_max - 1 / n_classes) / (1 - 1 / n_classes) if n_classes > 1 else np.ones_like(p_max)
+    return (
+        (p_max - 1 / n_classes) / (1 - 1 / n_classes)
+        if n_classes > 1
+        else np.ones_like(p_max)
+    )
 
 
 #: Confidence bands of the decision regions (see `decision_boundary`) and the
@@ -131,13 +150,34 @@ def scatter_classes(X, y, ax=None, *, n_classes=None, s: float = 8, **kwargs):
     ax = ax if ax is not None else plt.gca()
     y = np.asarray(y)
     n_classes = int(y.max()) + 1 if n_classes is None else n_classes
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap=_class_cmap(n_classes), vmin=-0.5,
-               vmax=n_classes - 0.5, s=s, edgecolors="white", linewidths=0.3, **kwargs)
+    ax.scatter(
+        X[:, 0],
+        X[:, 1],
+        c=y,
+        cmap=_class_cmap(n_classes),
+        vmin=-0.5,
+        vmax=n_classes - 0.5,
+        s=s,
+        edgecolors="white",
+        linewidths=0.3,
+        **kwargs,
+    )
     return ax
 
 
-def decision_boundary(model, X, y, ax=None, *, n_classes=None, resolution: int = 150,
-                      margin: float = 0.5, title=None, s: float = 8, ticks: bool = False):
+def decision_boundary(
+    model,
+    X,
+    y,
+    ax=None,
+    *,
+    n_classes=None,
+    resolution: int = 150,
+    margin: float = 0.5,
+    title=None,
+    s: float = 8,
+    ticks: bool = False,
+):
     """Shade the plane by the class ``model`` predicts, and scatter ``(X, y)`` on top.
 
     Each class's region is shaded in bands of `confidence` (deeper where the
@@ -176,15 +216,34 @@ def decision_boundary(model, X, y, ax=None, *, n_classes=None, resolution: int =
     for c in range(n_classes):  # each class's region, deeper where the model is surer
         if (classes == c).any():
             rgb = mpl.colors.to_rgb(CLASS_COLORS[c])
-            ax.contourf(xx, yy, np.where(classes == c, sure, np.nan),
-                        levels=list(CONFIDENCE_LEVELS[:-1]) + [CONFIDENCE_LEVELS[-1] + 1e-9],
-                        colors=[(*rgb, alpha) for alpha in CONFIDENCE_ALPHAS])
-    for c in range(n_classes):  # each class's outline: every border gets the same line, however far apart its labels
-        ax.contour(xx, yy, (classes == c).astype(float), levels=[0.5], colors="k", linewidths=0.6)
+            ax.contourf(
+                xx,
+                yy,
+                np.where(classes == c, sure, np.nan),
+                levels=list(CONFIDENCE_LEVELS[:-1]) + [CONFIDENCE_LEVELS[-1] + 1e-9],
+                colors=[(*rgb, alpha) for alpha in CONFIDENCE_ALPHAS],
+            )
+    for c in range(
+        n_classes
+    ):  # each class's outline: every border gets the same line, however far apart its labels
+        ax.contour(
+            xx,
+            yy,
+            (classes == c).astype(float),
+            levels=[0.5],
+            colors="k",
+            linewidths=0.6,
+        )
     wrong = _logits(model, X).argmax(axis=1) != y
     if wrong.any():  # misclassified points get a dark ring, drawn under the points
-        ax.scatter(X[wrong, 0], X[wrong, 1], s=4 * s, facecolors="none", edgecolors="k",
-                   linewidths=0.9)
+        ax.scatter(
+            X[wrong, 0],
+            X[wrong, 1],
+            s=4 * s,
+            facecolors="none",
+            edgecolors="k",
+            linewidths=0.9,
+        )
     scatter_classes(X, y, ax, n_classes=n_classes, s=s)
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)
@@ -195,88 +254,6 @@ def decision_boundary(model, X, y, ax=None, *, n_classes=None, resolution: int =
         ax.set_yticks([])
     if title is not None:
         ax.set_title(title)
-    return ax
-
-
-def decision_grid(models, X, y, *, row_labels, col_labels, notes=None, n_classes=None,
-                  resolution: int = 100, panel_size: float = 1.6, suptitle=None):
-    """A grid of decision-boundary panels, one model per panel.
-
-    Parameters
-    ----------
-    models : list of lists of Module
-        ``models[i][j]`` is drawn in row ``i``, column ``j``.
-    X, y : the points shown in every panel (usually the test set).
-    row_labels, col_labels : list of str
-        Written left of each row and above each column.
-    notes : list of lists of str, optional
-        A short text in the corner of each panel (e.g. the test accuracy).
-    panel_size : float
-        Width and height of a panel in inches.
-
-    Returns
-    -------
-    Figure
-    """
-    n_rows, n_cols = len(models), len(models[0])
-    if len(row_labels) != n_rows or len(col_labels) != n_cols:
-        raise ValueError(f"expected {n_rows} row_labels and {n_cols} col_labels, "
-                         f"got {len(row_labels)} and {len(col_labels)}")
-    fig, axes = plt.subplots(n_rows, n_cols, squeeze=False,
-                             figsize=(panel_size * n_cols + 0.4, panel_size * n_rows + 0.4))
-    for i in range(n_rows):
-        for j in range(n_cols):
-            ax = axes[i, j]
-            decision_boundary(models[i][j], X, y, ax, n_classes=n_classes,
-                              resolution=resolution, s=7)
-            if notes is not None:
-                ax.text(0.03, 0.03, notes[i][j], transform=ax.transAxes, fontsize=8,
-                        bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0, "pad": 1.5})
-            if i == 0:
-                ax.set_title(col_labels[j])
-            if j == 0:
-                ax.set_ylabel(row_labels[i])
-    if suptitle is not None:
-        fig.suptitle(suptitle)
-    fig.tight_layout(pad=0.4, h_pad=0.3, w_pad=0.3)
-    return fig
-
-
-def convergence_curves(histories, ax=None, *, metric: str = "train_loss", logy=None,
-                       title=None, legend: bool = True):
-    """One line per run: ``metric`` against the epoch.
-
-    Parameters
-    ----------
-    histories : dict of label -> history
-        A history maps metric names to one value per epoch (as in
-        ``ExperimentResult.history``).
-    metric : str
-        The key to plot, e.g. ``'train_loss'`` or ``'test_accuracy'``.
-    logy : bool, optional
-        Log scale on y; defaults to True for losses.
-
-    Returns
-    -------
-    Axes
-    """
-    check_bool("convergence_curves", "legend", legend)
-    if logy is not None:
-        check_bool("convergence_curves", "logy", logy)
-    ax = ax if ax is not None else plt.gca()
-    for label, history in histories.items():
-        if metric not in history:
-            raise ValueError(f"metric must be one of {sorted(history)}, got {metric!r}")
-        values = history[metric]
-        ax.plot(np.arange(1, len(values) + 1), values, label=label, linewidth=1.2)
-    if logy if logy is not None else "loss" in metric:
-        ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(metric.replace("_", " "))
-    if title is not None:
-        ax.set_title(title)
-    if legend:
-        ax.legend(fontsize=8)
     return ax
 
 
@@ -296,8 +273,17 @@ def layer_outputs(model, X):
     return outputs
 
 
-def warped_grid(transform, ax=None, *, xlim=(-2.5, 2.5), ylim=(-2.5, 2.5), n_lines: int = 17,
-                resolution: int = 200, color="0.55", linewidth: float = 0.6):
+def warped_grid(
+    transform,
+    ax=None,
+    *,
+    xlim=(-2.5, 2.5),
+    ylim=(-2.5, 2.5),
+    n_lines: int = 17,
+    resolution: int = 200,
+    color="0.55",
+    linewidth: float = 0.6,
+):
     """Draw the image of a square grid of the input plane under ``transform``.
 
     ``transform`` maps an ``(N, 2)`` array of points to ``(N, 2)`` (e.g. the
@@ -313,34 +299,19 @@ def warped_grid(transform, ax=None, *, xlim=(-2.5, 2.5), ylim=(-2.5, 2.5), n_lin
     t = np.linspace(0.0, 1.0, resolution)
     lines = []
     for x in np.linspace(*xlim, n_lines):
-        lines.append(np.column_stack([np.full_like(t, x), ylim[0] + t * (ylim[1] - ylim[0])]))
+        lines.append(
+            np.column_stack([np.full_like(t, x), ylim[0] + t * (ylim[1] - ylim[0])])
+        )
     for y in np.linspace(*ylim, n_lines):
-        lines.append(np.column_stack([xlim[0] + t * (xlim[1] - xlim[0]), np.full_like(t, y)]))
+        lines.append(
+            np.column_stack([xlim[0] + t * (xlim[1] - xlim[0]), np.full_like(t, y)])
+        )
     # One call through the transform for all lines.
     images = np.asarray(transform(np.concatenate(lines)))
     if images.ndim != 2 or images.shape[1] != 2:
-        raise ValueError(f"transform must map (N, 2) to (N, 2), got output of shape {images.shape}")
+        raise ValueError(
+            f"transform must map (N, 2) to (N, 2), got output of shape {images.shape}"
+        )
     for image in images.reshape(len(lines), resolution, 2):
         ax.plot(image[:, 0], image[:, 1], color=color, linewidth=linewidth, zorder=0)
     return ax
-
-
-def plot_paths(ax, f, paths, xlim, ylim, levels, minimum):
-    """Contours of `f` and the paths of several optimizers on them.
-
-    `paths` maps a label to an array of points (steps + 1, 2), as
-    `mytorch.testfunctions.run_optimizer` returns; a dot marks where each
-    ended and a star the `minimum`. A short path has a dot per step; a path
-    of more than 100 steps is a plain line, and each later one is drawn wider
-    underneath the first, so that long paths which run together stay visible.
-    """
-    xx, yy = np.meshgrid(np.linspace(*xlim, 300), np.linspace(*ylim, 300))
-    ax.contour(xx, yy, f(np.stack([xx, yy])), levels=levels, colors="0.75", linewidths=0.6)
-    for k, (label, path) in enumerate(paths.items()):
-        long = len(path) > 101
-        line, = ax.plot(path[:, 0], path[:, 1], "-" if long else ".-", ms=3, label=label,
-                        lw=1 + 1.2 * k if long else 1, zorder=3 - k / len(paths))
-        ax.plot(*path[-1], "o", color=line.get_color(), ms=5, zorder=4)
-    ax.plot(*minimum, "k*", ms=9)
-    ax.set(xlim=xlim, ylim=ylim, xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
-    ax.grid(False)

@@ -1,12 +1,13 @@
-"""The optimizer chapters' test functions and path recorder."""
+"""mytorch.book.surfaces: the optimisation surfaces of the optimizer chapters and the path recorder."""
 import numpy as np
 import pytest
 
-from mytorch import optim, testfunctions as tf
+from mytorch import optim
+from mytorch.book import surfaces
 from mytorch.testing import numerical_gradient, relative_error
 
 
-@pytest.mark.parametrize("f, grad", [(tf.bowl, tf.bowl_grad), (tf.rosenbrock, tf.rosenbrock_grad)])
+@pytest.mark.parametrize("f, grad", [(surfaces.bowl, surfaces.bowl_grad), (surfaces.rosenbrock, surfaces.rosenbrock_grad)])
 @pytest.mark.parametrize("point", [(-1.2, 0.7), (0.3, -2.0), (1.0, 1.0)])
 def test_gradients_match_central_differences(f, grad, point):
     theta = np.array(point)
@@ -14,14 +15,14 @@ def test_gradients_match_central_differences(f, grad, point):
 
 
 def test_minima_and_grids():
-    assert tf.bowl(np.zeros(2)) == 0 and tf.rosenbrock(np.ones(2)) == 0
-    assert np.array_equal(tf.rosenbrock_grad(np.ones(2)), np.zeros(2))
+    assert surfaces.bowl(np.zeros(2)) == 0 and surfaces.rosenbrock(np.ones(2)) == 0
+    assert np.array_equal(surfaces.rosenbrock_grad(np.ones(2)), np.zeros(2))
     grid = np.stack(np.meshgrid(np.linspace(-1, 1, 4), np.linspace(-2, 2, 3)))
-    np.testing.assert_allclose(tf.bowl(grid, curvature=(2.0, 3.0)), grid[0] ** 2 + 1.5 * grid[1] ** 2)
-    assert tf.rosenbrock(grid).shape == (3, 4)
+    np.testing.assert_allclose(surfaces.bowl(grid, curvature=(2.0, 3.0)), grid[0] ** 2 + 1.5 * grid[1] ** 2)
+    assert surfaces.rosenbrock(grid).shape == (3, 4)
 
 
-@pytest.mark.parametrize("grad", [tf.bowl_grad, tf.rosenbrock_grad])
+@pytest.mark.parametrize("grad", [surfaces.bowl_grad, surfaces.rosenbrock_grad])
 @pytest.mark.parametrize("shape", [(3, 4), (3, 2), (2, 2)])
 def test_gradients_of_a_grid_are_the_gradients_of_its_points(grad, shape):
     grid = np.random.default_rng(0).standard_normal((2, *shape))
@@ -31,15 +32,15 @@ def test_gradients_of_a_grid_are_the_gradients_of_its_points(grad, shape):
 
 def test_run_optimizer_records_every_step_of_the_training_loop():
     start, lr = [-4.0, 1.5], 0.04
-    path = tf.run_optimizer(optim.SGD, tf.bowl_grad, start, 3, lr=lr)
+    path = surfaces.run_optimizer(optim.SGD, surfaces.bowl_grad, start, 3, lr=lr)
     assert path.shape == (4, 2)
     expected = [np.array(start)]
     for _ in range(3):
-        expected.append(expected[-1] - lr * tf.bowl_grad(expected[-1]))
+        expected.append(expected[-1] - lr * surfaces.bowl_grad(expected[-1]))
     np.testing.assert_array_equal(path, np.array(expected))
 
 
 def test_run_optimizer_passes_hyperparameters():
-    plain = tf.run_optimizer(optim.SGD, tf.rosenbrock_grad, [-1.5, 2.0], 5, lr=1e-3)
-    heavy = tf.run_optimizer(optim.SGD, tf.rosenbrock_grad, [-1.5, 2.0], 5, lr=1e-3, momentum=0.9)
+    plain = surfaces.run_optimizer(optim.SGD, surfaces.rosenbrock_grad, [-1.5, 2.0], 5, lr=1e-3)
+    heavy = surfaces.run_optimizer(optim.SGD, surfaces.rosenbrock_grad, [-1.5, 2.0], 5, lr=1e-3, momentum=0.9)
     assert np.array_equal(plain[:2], heavy[:2]) and not np.array_equal(plain[2:], heavy[2:])
