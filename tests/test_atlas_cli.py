@@ -480,6 +480,18 @@ FLAGS_BY_MODE = [
 ] + [
     (mode, [flag, "0"], f"{flag} must be >= 1, got 0")
     for mode in ("atlas", "compare") for flag in ("--epochs", "--jobs")
+] + [
+    (mode, extra, message)
+    for mode in ("atlas", "sweep", "compare")
+    for extra, message in (
+        (["--scheduler", "tcp://127.0.0.1:8786"],
+         "argument --scheduler: only with --backend dask (the loky backend runs local "
+         "processes), got tcp://127.0.0.1:8786"),
+        (["--backend", "dask"], "argument --backend dask: expected --scheduler ADDRESS"),
+        (["--backend", "dask", "--scheduler", "tcp://127.0.0.1:8786", "--jobs", "2"],
+         "argument --jobs: not allowed with --backend dask"),
+        (["--backend", "ray"], "argument --backend: invalid choice: 'ray'"),
+    )
 ] + [("sweep", ["--jobs", "0"], "--jobs must be >= 1, got 0"),
      ("sweep", ["--compare"], f"argument --compare: {NOT_WITH} --sweep")]
 

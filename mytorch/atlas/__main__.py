@@ -36,6 +36,7 @@ import shlex
 import signal
 import sys
 import threading
+import warnings
 
 from mytorch.atlas import _modes
 from mytorch.atlas._options import _PROG, _parser, _settings
@@ -51,9 +52,12 @@ from mytorch.atlas._outputs import (
 
 __all__ = ["main"]
 
+#: Seconds to wait for the Dask scheduler of ``--scheduler`` to answer.
+CONNECT_TIMEOUT = 10
+
 
 @contextlib.contextmanager
-def _backend(parser, settings, timeout: float = 10):
+def _backend(parser, settings):
     """Where joblib sends the tasks while the block runs: a Dask client, or local."""
     if settings["backend"] != "dask":
         yield
@@ -62,14 +66,16 @@ def _backend(parser, settings, timeout: float = 10):
     import joblib
 
     try:
-        client = distributed.Client(settings["scheduler"], timeout=timeout)
+        client = distributed.Client(settings["scheduler"], timeout=CONNECT_TIMEOUT)
     except (OSError, ValueError, TypeError) as error:
         parser.error(
             f"argument --scheduler: expected the address of a running Dask "
             f"scheduler, got {settings['scheduler']} ({error})"
         )
     try:
-        with joblib.parallel_config(backend="dask"):
+        with joblib.parallel_config(backend="dask"), warnings.catch_warnings():
+            # The figures' tasks carry the trained models (a few MiB), on purpose.
+            warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
             yield
     finally:
         client.close()
