@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 import mytorch  # noqa: E402
 from mytorch import nn  # noqa: E402
 from mytorch.atlas import panels  # noqa: E402
-from mytorch.book import plotting, surfaces  # noqa: E402
+from mytorch.book import geometry, plotting, surfaces  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -144,21 +144,21 @@ def test_layer_outputs_follow_the_modules():
     mytorch.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
     X, _ = points(5)
-    outputs = plotting.layer_outputs(model, X)
+    outputs = geometry.layer_outputs(model, X)
     assert [o.shape for o in outputs] == [(5, 2), (5, 4), (5, 4), (5, 2)]
     np.testing.assert_allclose(outputs[2], np.tanh(outputs[1]))
     np.testing.assert_allclose(outputs[-1], model(X))
 
 
 def test_warped_grid_draws_the_image_of_each_grid_line():
-    ax = plotting.warped_grid(lambda p: 2 * p, xlim=(0, 1), ylim=(0, 1), n_lines=3,
+    ax = geometry.warped_grid(lambda p: 2 * p, xlim=(0, 1), ylim=(0, 1), n_lines=3,
                               resolution=5)
     assert len(ax.lines) == 6
     np.testing.assert_allclose(ax.lines[0].get_xdata(), 0)
     np.testing.assert_allclose(ax.lines[0].get_ydata(), np.linspace(0, 2, 5))
     with pytest.raises(ValueError, match=r"transform must map \(N, 2\) to \(N, 2\), got "
                                          r"output of shape \(30, 3\)"):
-        plotting.warped_grid(lambda p: np.zeros((len(p), 3)), n_lines=3, resolution=5)
+        geometry.warped_grid(lambda p: np.zeros((len(p), 3)), n_lines=3, resolution=5)
 
 
 def test_scatter_colours_by_class():
@@ -188,7 +188,7 @@ def test_plot_paths_draws_contours_paths_ends_and_the_minimum():
 def test_layer_outputs_runs_in_eval_mode():
     mytorch.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 4), nn.Dropout(0.5), nn.Linear(4, 2))
-    outputs = plotting.layer_outputs(model, np.random.default_rng(0).standard_normal((5, 2)))
+    outputs = geometry.layer_outputs(model, np.random.default_rng(0).standard_normal((5, 2)))
     assert not model.training
     np.testing.assert_array_equal(outputs[2], outputs[1])  # dropout is the identity
 
@@ -200,7 +200,7 @@ def test_predict_grid_spans_xlim_along_x_and_ylim_along_y():
 
 def test_layer_outputs_feeds_a_float32_model_float32():
     model = nn.Sequential(nn.Linear(2, 3), nn.Tanh()).to(np.float32)
-    outputs = plotting.layer_outputs(model, np.zeros((4, 2)))
+    outputs = geometry.layer_outputs(model, np.zeros((4, 2)))
     assert [o.dtype for o in outputs] == [np.float32] * 3
 
 
