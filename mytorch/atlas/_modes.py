@@ -6,7 +6,10 @@ are those ``python -m mytorch.atlas`` checked and records in the manifest.
 
 from __future__ import annotations
 
+import os
 import time
+
+import matplotlib
 
 from mytorch.atlas.baseline import SKLEARN_ACTIVATIONS, SKLEARN_SOLVERS, run_baseline
 from mytorch.atlas.compare import compare_with_baseline
@@ -62,6 +65,10 @@ def _run_comparison(settings, folder, out, *, progress, n_jobs) -> str:
 
 
 def _run_atlas(settings, folder, out, *, progress, n_jobs) -> str:
+    # The command line draws into files only, here and in the worker
+    # processes it starts (they inherit the environment).
+    os.environ["MPLBACKEND"] = "Agg"
+    matplotlib.use("Agg")
     book_style()
 
     start = time.perf_counter()
