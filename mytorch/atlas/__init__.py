@@ -4,17 +4,23 @@ One job per module:
 
 - :mod:`mytorch.atlas.experiment`: one seeded training run
   (:func:`~mytorch.atlas.experiment.run_experiment`);
-- ``grid``: the 60 runs (:func:`run_atlas`, :func:`atlas_table`);
-- ``sweep``: how the batch size, the epochs and the learning rates were
-  chosen (:func:`sweep_learning_rates`, :func:`choose_settings`);
-- ``baseline``: scikit-learn's ``MLPClassifier`` on the same tasks
-  (:func:`run_baseline`);
-- ``compare``: both libraries on fresh draws (:func:`compare_with_baseline`);
-- ``figures``: the pictures (:func:`plot_dataset_grid`,
-  :func:`plot_convergence`, :func:`write_figures`);
-- ``__main__``: the command line, ``python -m mytorch.atlas --out DIR``
-  (:func:`main`); ``data/`` holds the stored tables (:data:`SWEEP_FILE`,
-  :data:`COMPARISON_FILE`).
+- :mod:`mytorch.atlas.grid`: the 60 runs (``run_atlas``, ``atlas_table``);
+- :mod:`mytorch.atlas.sweep`: how the batch size, the epochs and the
+  learning rates were chosen (``sweep_learning_rates``, ``choose_settings``);
+- :mod:`mytorch.atlas.baseline`: scikit-learn's ``MLPClassifier`` on the
+  same tasks (``run_baseline``);
+- :mod:`mytorch.atlas.compare`: both libraries on fresh draws
+  (``compare_with_baseline``);
+- :mod:`mytorch.atlas.figures`: the pictures (``plot_dataset_grid``,
+  ``plot_convergence``, ``write_figures``);
+- ``mytorch.atlas.__main__``: the command line, ``python -m mytorch.atlas
+  --out DIR`` (:func:`main`); ``data/`` holds the stored tables
+  (:data:`~mytorch.atlas.sweep.SWEEP_FILE`,
+  :data:`~mytorch.atlas.compare.COMPARISON_FILE`).
+
+This package re-exports all of their public names, so
+``from mytorch.atlas import run_atlas`` works as well as
+``from mytorch.atlas.grid import run_atlas``.
 
 Batches of runs go through joblib: local processes by default, or the
 workers of a Dask cluster (``python -m mytorch.atlas --backend dask

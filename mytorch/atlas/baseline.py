@@ -159,12 +159,13 @@ def run_baseline(
     has (``SKLEARN_SOLVERS`` and ``SKLEARN_ACTIVATIONS``, the defaults).
     ``kwargs`` (``epochs``, ``batch_size``, ``hidden``, ``seed``) go to
     :func:`sklearn_mlp`; ``random_state``, ``n_jobs`` and ``progress`` as in
-    :func:`run_atlas`.
+    :func:`~mytorch.atlas.grid.run_atlas`.
 
     Returns
     -------
     DataFrame
-        The :data:`COLUMNS`, one row per (dataset, optimizer, activation);
+        The :data:`~mytorch.atlas.grid.COLUMNS`, one row per (dataset, optimizer,
+        activation);
         ``train_loss`` is the mean cross-entropy on the whole training set
         after training, as in the atlas.
     """

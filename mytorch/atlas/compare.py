@@ -28,7 +28,8 @@ __all__ = [
 #: ``(random_state, seed)``: neither the atlas's nor the sweep's, so fresh.
 COMPARISON_DRAWS = tuple((r, r) for r in range(4, 12))
 #: Its table, stored with the package (``python -m mytorch.atlas --compare --out DIR``
-#: recomputes it). As for :data:`SWEEP_FILE`, its value is the installed file's path.
+#: recomputes it). As for :data:`~mytorch.atlas.sweep.SWEEP_FILE`, its value is the
+#: installed file's path.
 #:
 #: :meta hide-value:
 COMPARISON_FILE = Path(__file__).parent / "data" / "atlas_comparison.csv"
@@ -71,14 +72,17 @@ def compare_with_baseline(
 ) -> pd.DataFrame:
     """Test accuracy of mytorch and of scikit-learn on the shared configurations, draw by draw.
 
-    For every draw ``(random_state, seed)`` (as in :func:`sweep_learning_rates`)
+    For every draw ``(random_state, seed)`` (as in
+    :func:`~mytorch.atlas.sweep.sweep_learning_rates`)
     and dataset, the configurations both libraries have
     (``optimizers x activations``, by default all of ``SKLEARN_SOLVERS x
     SKLEARN_ACTIVATIONS``) are trained by
-    :func:`~mytorch.atlas.experiment.run_experiment` and by :func:`sklearn_mlp`
+    :func:`~mytorch.atlas.experiment.run_experiment` and by
+    :func:`~mytorch.atlas.baseline.sklearn_mlp`
     with the same settings and seed. The default draws, 4 to 11, are neither
     the atlas's nor the sweep's, so nothing was chosen on them. ``kwargs`` go
-    to both; ``n_jobs`` and ``progress`` as in :func:`run_atlas`. The full
+    to both; ``n_jobs`` and ``progress`` as in
+    :func:`~mytorch.atlas.grid.run_atlas`. The full
     comparison is 240 configurations, each trained by both libraries (about
     a minute on two processes); its table is stored in
     :data:`COMPARISON_FILE` (:func:`load_comparison`).

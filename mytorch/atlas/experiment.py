@@ -9,9 +9,9 @@ command line (``python -m mytorch.atlas``) and from the chapter.
 Hyperparameters per optimizer (:data:`OPTIMIZER_DEFAULTS`) are the same
 for every activation and every dataset, and so are the minibatch size and
 the number of epochs. They were chosen by
-:func:`mytorch.atlas.sweep_learning_rates` on three draws of the five
+:func:`mytorch.atlas.sweep.sweep_learning_rates` on three draws of the five
 datasets other than the atlas's, scoring each rate by its worst activation
-on each task (:func:`mytorch.atlas.choose_settings`):
+on each task (:func:`mytorch.atlas.sweep.choose_settings`):
 
 =========  ======  =========================================
 optimizer  lr      other

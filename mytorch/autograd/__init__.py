@@ -26,8 +26,10 @@ from mytorch.autograd.functions import (
 from mytorch.autograd.tensor import Tensor, as_tensor
 from mytorch.autograd.value import Value, topological_order
 
-# The package's grad mode, PyTorch's one switch, also governs the tape.
-from mytorch.grad_mode import is_grad_enabled, no_grad
+# The package's grad mode, PyTorch's one switch, also governs the tape
+# (importable from here, documented with mytorch).
+from mytorch.grad_mode import is_grad_enabled as is_grad_enabled
+from mytorch.grad_mode import no_grad as no_grad
 
 __all__ = [
     "Tensor",
@@ -35,10 +37,8 @@ __all__ = [
     "as_tensor",
     "batch_norm",
     "cross_entropy",
-    "is_grad_enabled",
     "linear",
     "nll_loss",
-    "no_grad",
     "saved_nbytes",
     "topological_order",
 ]
