@@ -182,6 +182,19 @@ async (timeoutMs) => {
     searchBoxes: [...document.querySelectorAll('button.search-button__button')]
       .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
       .length,
+    // Code (a cell's input or its printed output) wider than its block.
+    wideCode: [...document.querySelectorAll('div.highlight pre')]
+      .filter((pre) => pre.getClientRects().length && pre.scrollWidth > pre.clientWidth + 1)
+      .map((pre) => {
+        const lines = pre.textContent.split('\\n');
+        const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), '');
+        return `${pre.scrollWidth} px in ${pre.clientWidth} px: ${longest.slice(0, 60)}`;
+      }),
+    // `assert` lines a reader sees without asking for them (checks.js folds them).
+    visibleAsserts: [...document.querySelectorAll('div.cell_input div.highlight pre')]
+      .flatMap((pre) => pre.innerText.split('\\n'))
+      .filter((line) => /^\\s*(assert\\b|np\\.testing\\.assert_)/.test(line)),
+    checkToggles: document.querySelectorAll('button.mytorch-check-toggle').length,
     clippedEquations: [...document.querySelectorAll('mjx-container[display="true"]')]
       .filter((eq) => {
         const column = eq.closest('article, .bd-article, main');
@@ -262,6 +275,9 @@ def check_page(context, site, page_path: str, expect_math: bool = False) -> list
         problems.append(f"{found['searchBoxes']} search boxes, expected one")
     problems += [f"display equation wider than its column, without a visible scrollbar: {eq}"
                  for eq in found["clippedEquations"]]
+    problems += [f"code wider than its column: {text}" for text in found["wideCode"]]
+    problems += [f"an assert line is not folded: {line.strip()[:60]}"
+                 for line in found["visibleAsserts"][:5]]
     for url in sorted(set(found["links"])):
         target = local_file(url, base, html)
         if target is not None and not target.exists():
@@ -288,3 +304,26 @@ def test_every_other_page(context, site):
     problems = [f"{page}: {problem}" for page in others
                 for problem in check_page(context, site, page)]
     assert not problems, "\n".join(problems)
+
+
+def test_checks_fold_and_unfold(context, site):
+    """A chapter's `assert` lines are hidden behind a button that shows them."""
+    base, _ = site
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/book/02_gradient_checking.html", wait_until="load")
+        code = page.locator("div.cell_input div.highlight pre")
+        toggle = page.locator("button.mytorch-check-toggle").first
+        before = "\n".join(code.all_inner_texts())
+        assert "assert " not in before
+        assert toggle.inner_text().startswith("Show the check")
+        pre = toggle.locator("xpath=preceding-sibling::div[1]//pre")
+        hidden = pre.inner_text()
+        toggle.click()
+        shown = pre.inner_text()
+        assert "assert" in shown and len(shown) > len(hidden)
+        assert toggle.inner_text().startswith("Hide the check")
+        # Code that is not a check is untouched: the unfolded text is the cell's source.
+        assert pre.text_content() == shown or shown in pre.text_content()
+    finally:
+        page.close()
