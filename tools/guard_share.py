@@ -23,7 +23,7 @@ from pathlib import Path
 
 
 def code_lines(source: str) -> set:
-    """Numbers of the lines that hold code (docstrings, comments and blanks left out)."""
+    """Numbers of the lines that hold code (not docstrings, comments or blanks)."""
     docstrings = set()
     for node in ast.walk(ast.parse(source)):
         body = getattr(node, "body", None)
@@ -72,7 +72,7 @@ def guard_lines(source: str) -> set:
 
 
 def statements(source: str) -> tuple:
-    """`(code, guard)`: the first lines of the statements, and of the guard statements."""
+    """`(code, guard)`: the first lines of the statements and of the guards."""
     tree = ast.parse(source)
     docstrings = {
         id(node.body[0])
@@ -113,7 +113,8 @@ def main(argv=None) -> None:
             total, guards = total + len(code), guards + len(guard)
             if args.per_cell and guard:
                 print(
-                    f"{name:40} {len(guard):3d} / {len(code):3d} = {len(guard) / len(code):4.0%}"
+                    f"{name:40} {len(guard):3d} / {len(code):3d} "
+                    f"= {len(guard) / len(code):4.0%}"
                 )
     unit = "statements" if args.statements else "code lines"
     print(f"guard {unit}: {guards} of {total} {unit} = {guards / total:.1%}")
