@@ -57,10 +57,14 @@ OPTIMIZERS = {
                                         "momentum": 0.9, "weight_decay": 1e-3}),
     "adam": ("adam", {"lr": 0.02, "betas": [0.9, 0.999], "eps": 1e-8}),
     "adam-wd": ("adam", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-8, "weight_decay": 1e-3}),
+    "adamw": ("adamw", {"lr": 0.02, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 1e-2}),
+    "adamw-strong": ("adamw", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-8,
+                               "weight_decay": 0.5}),
 }
 VARIANTS = {"plain": (False, 0.0), "batchnorm": (True, 0.0), "dropout": (False, DROPOUT),
             "batchnorm-dropout": (True, DROPOUT)}
-OPTIMIZER_CLASSES = {"sgd": optim.SGD, "rmsprop": optim.RMSprop, "adam": optim.Adam}
+OPTIMIZER_CLASSES = {"sgd": optim.SGD, "rmsprop": optim.RMSprop, "adam": optim.Adam,
+                     "adamw": optim.AdamW}
 
 
 def build_model(hidden, n_classes, activation, batchnorm=False, dropout=0.0) -> nn.Sequential:

@@ -18,11 +18,14 @@ const OPTIMIZER_DEFAULTS = {
   sgd: { lr: "0.4", momentum: "0.9", nesterov: "0", wd: "0" },
   rmsprop: { lr: "0.04", alpha: "0.99", eps: "1e-8", momentum: "0", wd: "0" },
   adam: { lr: "0.02", beta1: "0.9", beta2: "0.999", eps: "1e-8", wd: "0" },
+  // Adam's rate, and AdamW's own default decay (PyTorch's and the package's 1e-2)
+  adamw: { lr: "0.02", beta1: "0.9", beta2: "0.999", eps: "1e-8", wd: "0.01" },
 };
 const OPTIONS = {  // which hyperparameters each optimizer reads
   sgd: ["lr", "momentum", "nesterov", "wd"],
   rmsprop: ["lr", "alpha", "eps", "momentum", "wd"],
   adam: ["lr", "beta1", "beta2", "eps", "wd"],
+  adamw: ["lr", "beta1", "beta2", "eps", "wd"],
 };
 const SLICE_MS = 12;  // training time per slice before the page gets the thread back
 const DRAW_MS = 200;  // while playing, the views are redrawn at most this often
@@ -636,11 +639,14 @@ function python() {
     args.push(`alpha=${pyNumber(h.alpha)}`, `eps=${pyNumber(h.eps)}`,
       `momentum=${pyNumber(h.momentum)}`);
   }
-  if (tc.optimizer === "adam") {
+  if (tc.optimizer === "adam" || tc.optimizer === "adamw") {
     args.push(`betas=(${pyNumber(h.betas[0])}, ${pyNumber(h.betas[1])})`, `eps=${pyNumber(h.eps)}`);
   }
-  if (h.weight_decay) args.push(`weight_decay=${pyNumber(h.weight_decay)}`);
-  const cls = { sgd: "SGD", rmsprop: "RMSprop", adam: "Adam" }[tc.optimizer];
+  // AdamW's default decay is 1e-2, not 0: its weight_decay is always written out
+  if (h.weight_decay || tc.optimizer === "adamw") {
+    args.push(`weight_decay=${pyNumber(h.weight_decay)}`);
+  }
+  const cls = { sgd: "SGD", rmsprop: "RMSprop", adam: "Adam", adamw: "AdamW" }[tc.optimizer];
   let load;
   if (config.task === "csv") {
     const { x, y } = uploaded.raw;
