@@ -1,8 +1,9 @@
-"""Optimizers: SGD (momentum, Nesterov), RMSprop, Adam, on the template `Optimizer`."""
+"""Optimizers: SGD (momentum, Nesterov), RMSprop, Adam, AdamW, on the template `Optimizer`."""
 
 from mytorch.optim.adam import Adam
+from mytorch.optim.adamw import AdamW
 from mytorch.optim.optimizer import Optimizer
 from mytorch.optim.rmsprop import RMSprop
 from mytorch.optim.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adam"]
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW"]
