@@ -1,4 +1,4 @@
-"""Optimizers: SGD (momentum, Nesterov), RMSprop, Adam, AdamW, on the template `Optimizer`."""
+"""Optimizers on the template `Optimizer`: SGD, RMSprop, Adam, AdamW."""
 
 from mytorch.optim.adam import Adam
 from mytorch.optim.adamw import AdamW
