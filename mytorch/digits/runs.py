@@ -232,8 +232,12 @@ def run_all(seeds=SEEDS):
 
 
 def choose(table):
-    """The widths and epochs that the selection rows pick: within one standard
-    error of the best mean validation accuracy, the fewest weights, then epochs."""
+    """The widths and epochs that the selection rows pick.
+
+    The one-standard-error rule: of the (widths, epochs) whose mean validation
+    accuracy is within one standard error of the best mean (the first in the
+    table's order on a tie), the one with the fewest weights, then epochs.
+    """
     runs = table[table.kind == "selection"]
     scores = runs.groupby(["config", "epochs"]).val_accuracy.agg(
         ["mean", "std", "count"]
