@@ -218,7 +218,7 @@ def test_t_interval_is_scipys():
 def test_fine_tune_loads_the_body_and_reports_the_old_head(splits):
     X, y = runs.subset(splits.X_train, splits.y_train, np.arange(5))
     assert set(y.tolist()) == set(range(5))
-    source, _ = train(runs._Splits(splits, X, y, np.arange(5)), 0, epochs=1)
+    source, _ = train(runs.SubsetSplits(splits, X, y, np.arange(5)), 0, epochs=1)
     model, keys = runs.fine_tune(source, splits, seed=0, n_per_class=3)
     assert keys.missing_keys == [] and keys.unexpected_keys == ["4.weight", "4.bias"]
     for name in ("0.weight", "1.running_mean"):

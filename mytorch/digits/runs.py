@@ -33,7 +33,17 @@ from mytorch.digits.experiment import (
     train,
 )
 
-__all__ = ["ABLATIONS", "COLUMNS", "SEEDS", "choose", "fine_tune", "run", "run_all"]
+__all__ = [
+    "ABLATIONS",
+    "COLUMNS",
+    "SEEDS",
+    "SubsetSplits",
+    "choose",
+    "fine_tune",
+    "run",
+    "run_all",
+    "subset",
+]
 
 SEEDS = (0, 1, 2, 3, 4)
 COLUMNS = [
@@ -161,24 +171,32 @@ def _transfer(config, shots, seed):
     n = SHOTS[shots]
     if config == TRANSFER[0]:
         X, y = subset(splits.X_train, splits.y_train, first)
-        source, _ = train(_Splits(splits, X, y, first), seed, hidden=CONFIG["hidden"])
+        source, _ = train(
+            SubsetSplits(splits, X, y, first), seed, hidden=CONFIG["hidden"]
+        )
         model, _ = fine_tune(source, splits, seed, n)
     else:
         X, y = subset(splits.X_train, splits.y_train, second, n, seed)
-        model, _ = train(_Splits(splits, X, y, second), seed, epochs=TRANSFER_EPOCHS)
+        model, _ = train(
+            SubsetSplits(splits, X, y, second), seed, epochs=TRANSFER_EPOCHS
+        )
     return _row(
         "transfer",
         f"{config}, {shots}",
         seed,
         None,
-        _Splits(splits, X, y, second),
+        SubsetSplits(splits, X, y, second),
         model,
     )
 
 
-class _Splits:
-    """``splits`` restricted to ``classes``: the given training set, and the
-    validation and test samples of those classes, relabelled."""
+class SubsetSplits:
+    """The digits of ``classes`` only, relabelled 0, 1, ..., for :func:`train`.
+
+    The training set is the given ``(X_train, y_train)`` (e.g. a few images
+    per digit, from :func:`subset`); the validation and test sets are those
+    of ``splits``, restricted to ``classes``.
+    """
 
     def __init__(self, splits, X_train, y_train, classes):
         self.X_train, self.y_train, self.n_classes = X_train, y_train, len(classes)
