@@ -72,6 +72,14 @@ def test_a_single_parameter_and_no_parameters():
     assert clip_grad_norm_([], 1.0) == 0.0
 
 
+def test_an_infinite_max_norm_only_measures():
+    params = make_params(GRADS)
+    total = clip_grad_norm_(params, math.inf)
+    np.testing.assert_allclose(total, np.linalg.norm(FLAT), rtol=1e-14)
+    for p, g in zip(params, GRADS):
+        np.testing.assert_array_equal(p.grad, g)
+
+
 def test_max_norm_zero_zeroes_the_gradients():
     params = make_params(GRADS)
     clip_grad_norm_(params, 0.0)
@@ -117,6 +125,7 @@ def test_nan_is_returned_and_nothing_is_scaled():
         ((np.zeros(3), 1.0), TypeError, ["clip_grad_norm_", "parameters", "Parameter"]),
         ((5, 1.0), TypeError, ["parameters", "5"]),
         (("params", -1.0), ValueError, ["max_norm", r"-1\.0"]),
+        (("params", math.nan), ValueError, ["max_norm", "nan"]),
         (("params", 1.0, 0), ValueError, ["norm_type", "> 0", "0"]),
         (("params", 1.0, -math.inf), ValueError, ["norm_type", "-inf"]),
         (("params", 1.0, "fro"), TypeError, ["norm_type", "fro"]),

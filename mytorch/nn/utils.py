@@ -23,7 +23,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
     Parameters
     ----------
     parameters : Parameter or iterable of Parameter
-    max_norm : float >= 0
+    max_norm : float >= 0 or inf
+        `inf` never clips: the call then only measures the norm.
     norm_type : float > 0 or inf, default 2.0
 
     Returns
@@ -63,7 +64,8 @@ def _check_clip(parameters, max_norm, norm_type) -> list:
         raise TypeError(f"{who}(parameters) expects Parameters, got {parameters!r}")
     params = list(parameters)
     check_instances(who, "parameters", params, Parameter)
-    check_non_negative(who, "max_norm", max_norm)
+    if max_norm != math.inf:  # inf: never clip, only measure the norm
+        check_non_negative(who, "max_norm", max_norm)
     if norm_type != math.inf:
         check_positive(who, "norm_type", norm_type)
     return [p.grad for p in params]
