@@ -36,6 +36,12 @@ def rates(scheduler, epochs):
 BASES = (0.1, 0.025, 3.0)
 
 
+def test_reachable_as_in_pytorch():
+    import mytorch
+
+    assert mytorch.optim.lr_scheduler.StepLR is StepLR
+
+
 def test_step_lr_multiplies_by_gamma_every_step_size():
     scheduler = StepLR(make_optimizer(BASES), step_size=3, gamma=0.5)
     got = rates(scheduler, 10)
