@@ -1,5 +1,6 @@
 """Argument checks shared by the package: each error names who complained,
 the argument, what was expected and what came."""
+
 import math
 import numbers
 
@@ -30,25 +31,41 @@ def resolve_dtype(dtype) -> np.dtype:
 def check_array(who: str, name: str, x) -> None:
     """Raise TypeError unless `x` is a float32 or float64 ndarray."""
     if not isinstance(x, np.ndarray):
-        raise TypeError(f"{who} expects {name} to be a NumPy ndarray, got {type(x).__name__}")
+        raise TypeError(
+            f"{who} expects {name} to be a NumPy ndarray, got {type(x).__name__}"
+        )
     if x.dtype not in FLOAT_DTYPES:
-        raise TypeError(f"{who} expects {name} of dtype float32 or float64, got {x.dtype}")
+        raise TypeError(
+            f"{who} expects {name} of dtype float32 or float64, got {x.dtype}"
+        )
 
 
 def check_float_dtype(who: str, name: str, x: np.ndarray) -> None:
     """Raise TypeError unless the ndarray `x` holds float32 or float64 numbers."""
     if x.dtype not in FLOAT_DTYPES:
-        raise TypeError(f"{who}({name}) expects float32 or float64 {name}, got dtype {x.dtype}")
+        raise TypeError(
+            f"{who}({name}) expects float32 or float64 {name}, got dtype {x.dtype}"
+        )
 
 
-def check_batch(who: str, name: str, x, features_name: str, features: int, dtype) -> None:
-    """Raise unless `x` is an (N, features) floating-point ndarray of the layer's dtype."""
-    if isinstance(x, np.ndarray) and x.dtype == dtype and x.ndim == 2 and x.shape[1] == features:
-        return  # the usual case, in one test; the checks below say what is wrong otherwise
+def check_batch(
+    who: str, name: str, x, features_name: str, features: int, dtype
+) -> None:
+    """Raise unless `x` is an (N, features) float ndarray of the layer's dtype."""
+    if (
+        isinstance(x, np.ndarray)
+        and x.dtype == dtype
+        and x.ndim == 2
+        and x.shape[1] == features
+    ):
+        # the usual case, in one test; the checks below say what is wrong otherwise
+        return
     check_array(who, name, x)
     if x.ndim != 2 or x.shape[1] != features:
-        raise ValueError(f"{who}({features_name}={features}) got {name} of shape {x.shape}: "
-                         f"expected (N, {features})")
+        raise ValueError(
+            f"{who}({features_name}={features}) got {name} of shape {x.shape}: "
+            f"expected (N, {features})"
+        )
     check_same_dtype(who, name, x, dtype)
 
 
@@ -64,88 +81,126 @@ def check_same_dtype(who: str, name: str, x: np.ndarray, dtype: np.dtype) -> Non
 def check_samples(who: str, name: str, x: np.ndarray, minimum: int, why: str) -> None:
     """Raise unless `x` has at least `minimum` rows (`why` says what needs them)."""
     if x.shape[0] < minimum:
-        raise ValueError(f"{who} needs at least {minimum} samples {why}, "
-                         f"got {name} of shape {x.shape}")
+        raise ValueError(
+            f"{who} needs at least {minimum} samples {why}, "
+            f"got {name} of shape {x.shape}"
+        )
 
 
 def check_choice(who: str, name: str, value, choices: tuple) -> None:
     """Raise ValueError unless `value` is one of `choices`, listing them."""
     if value not in choices:
-        raise ValueError(f"{who}({name}) must be one of {', '.join(map(repr, choices))}, "
-                         f"got {value!r}")
+        raise ValueError(
+            f"{who}({name}) must be one of {', '.join(map(repr, choices))}, "
+            f"got {value!r}"
+        )
 
 
 def check_dim(who: str, name: str, x, dim: int) -> None:
-    """Raise unless `x` is a floating-point ndarray with entries along its axis `dim`."""
+    """Raise unless `x` is a float ndarray with entries along its axis `dim`."""
     check_array(who, name, x)
     if not -x.ndim <= dim < x.ndim:
-        raise ValueError(f"{who}(dim={dim}) got {name} of shape {x.shape}: dim out of range")
+        raise ValueError(
+            f"{who}(dim={dim}) got {name} of shape {x.shape}: dim out of range"
+        )
     if x.shape[dim] == 0:
-        raise ValueError(f"{who}(dim={dim}) got {name} of shape {x.shape}: "
-                         f"no entries to normalise along dim")
+        raise ValueError(
+            f"{who}(dim={dim}) got {name} of shape {x.shape}: "
+            f"no entries to normalise along dim"
+        )
 
 
 def check_regression_target(who: str, prediction, target) -> None:
-    """Raise unless prediction and target are non-empty float ndarrays of one shape, and the
-    target is not wider than the prediction (the loss would be computed in the narrower)."""
+    """Raise unless prediction and target are non-empty float ndarrays of one shape, and
+    the
+    target is not wider than the prediction (the loss would be computed in the
+    narrower)."""
     check_array(who, "prediction", prediction)
     check_array(who, "target", target)
     if prediction.shape != target.shape:
-        raise ValueError(f"{who} got prediction of shape {prediction.shape} and target of shape "
-                         f"{target.shape}: expected equal shapes")
+        raise ValueError(
+            f"{who} got prediction of shape {prediction.shape} and target of shape "
+            f"{target.shape}: expected equal shapes"
+        )
     if prediction.size == 0:
         raise ValueError(f"{who} got an empty prediction of shape {prediction.shape}")
     if target.dtype.itemsize > prediction.dtype.itemsize:
         narrow = prediction.dtype
-        raise TypeError(f"{who} got target of dtype {target.dtype} but prediction of dtype "
-                        f"{narrow}: the loss would be computed in {narrow}; "
-                        f"cast the target (.astype) or the model (model.to)")
+        raise TypeError(
+            f"{who} got target of dtype {target.dtype} but prediction of dtype "
+            f"{narrow}: the loss would be computed in {narrow}; "
+            f"cast the target (.astype) or the model (model.to)"
+        )
 
 
 def check_class_target(who: str, logits, target) -> None:
-    """Raise unless `logits` is a non-empty (N, C) float ndarray and `target` N integers."""
+    """Raise unless `logits` is a non-empty (N, C) float ndarray and `target` N
+    integers."""
     check_array(who, "logits", logits)
     if logits.ndim != 2:
-        raise ValueError(f"{who} expects logits of shape (N, C), got shape {logits.shape}")
+        raise ValueError(
+            f"{who} expects logits of shape (N, C), got shape {logits.shape}"
+        )
     n, c = logits.shape
     if n == 0:
         raise ValueError(f"{who} got an empty batch: logits of shape {logits.shape}")
     if c == 0:
-        raise ValueError(f"{who} got logits of shape {logits.shape}: "
-                         f"expected at least one class (C >= 1)")
+        raise ValueError(
+            f"{who} got logits of shape {logits.shape}: "
+            f"expected at least one class (C >= 1)"
+        )
     if not isinstance(target, np.ndarray) or target.dtype.kind not in "iu":
         got = target.dtype if isinstance(target, np.ndarray) else type(target).__name__
-        raise TypeError(f"{who} expects target to be an integer ndarray of class indices, "
-                        f"got {got}")
+        raise TypeError(
+            f"{who} expects target to be an integer ndarray of class indices, got {got}"
+        )
     if target.shape != (n,):
-        raise ValueError(f"{who} got target of shape {target.shape}: expected ({n},) to match "
-                         f"logits {logits.shape}")
+        raise ValueError(
+            f"{who} got target of shape {target.shape}: expected ({n},) to match "
+            f"logits {logits.shape}"
+        )
 
 
 def check_labels(who: str, target: np.ndarray, onehot: np.ndarray) -> None:
-    """Raise unless every label found its column of `onehot` (N, C), that is lies in [0, C)."""
+    """Raise unless every label found its column of `onehot` (N, C), that is lies in [0,
+    C)."""
     if np.count_nonzero(onehot) != len(target):
-        raise ValueError(f"{who} got target labels in [{target.min()}, {target.max()}]: "
-                         f"expected labels in [0, {onehot.shape[1] - 1}]")
+        raise ValueError(
+            f"{who} got target labels in [{target.min()}, {target.max()}]: "
+            f"expected labels in [0, {onehot.shape[1] - 1}]"
+        )
 
 
-def check_grad_output(module, grad_output, cache, shape=None, features=None,
-                      same_dtype=False) -> None:
+def check_grad_output(
+    module, grad_output, cache, shape=None, features=None, same_dtype=False
+) -> None:
     """Raise unless `module.forward` cached something (`cache`) to differentiate, and
     `grad_output` is a float ndarray of the last output's shape: `shape`, or the cache's
-    (with its last axis `features` long, if given), and of the cache's dtype if `same_dtype`."""
+    (with its last axis `features` long, if given), and of the cache's dtype if
+    `same_dtype`."""
     if cache is None:
         raise backward_before_forward(module)
-    expected = shape or (cache.shape if features is None else (*cache.shape[:-1], features))
-    if (isinstance(grad_output, np.ndarray) and grad_output.shape == expected
-            and (grad_output.dtype == cache.dtype if same_dtype
-                 else grad_output.dtype in FLOAT_DTYPES)):
-        return  # the usual case, in one test; the checks below say what is wrong otherwise
+    expected = shape or (
+        cache.shape if features is None else (*cache.shape[:-1], features)
+    )
+    if (
+        isinstance(grad_output, np.ndarray)
+        and grad_output.shape == expected
+        and (
+            grad_output.dtype == cache.dtype
+            if same_dtype
+            else grad_output.dtype in FLOAT_DTYPES
+        )
+    ):
+        # the usual case, in one test; the checks below say what is wrong otherwise
+        return
     who = f"{type(module).__name__}.backward"
     check_array(who, "grad_output", grad_output)
     if grad_output.shape != expected:
-        raise ValueError(f"{who} got grad_output of shape {grad_output.shape}: "
-                         f"expected {expected}, the shape of the last output")
+        raise ValueError(
+            f"{who} got grad_output of shape {grad_output.shape}: "
+            f"expected {expected}, the shape of the last output"
+        )
     if same_dtype:
         check_same_dtype(who, "grad_output", grad_output, cache.dtype)
 
@@ -159,9 +214,9 @@ def check_forward_done(module, cache) -> None:
 def backward_before_forward(module) -> RuntimeError:
     name, mode = type(module).__name__, "training" if module.training else "eval"
     return RuntimeError(
-        f"{name}.backward() called before {name}.forward() in {mode} mode: nothing is cached to "
-        f"differentiate (each mode keeps its own cache, and a forward under no_grad() caches "
-        f"nothing)"
+        f"{name}.backward() called before {name}.forward() in {mode} mode: nothing "
+        "is cached to differentiate (each mode keeps its own cache, and a forward "
+        "under no_grad() caches nothing)"
     )
 
 
@@ -170,44 +225,59 @@ def check_float64(who: str, name: str, x, allow_float32: bool = False) -> None:
     allowed = FLOAT_DTYPES if allow_float32 else FLOAT_DTYPES[1:]
     if not isinstance(x, np.ndarray) or x.dtype not in allowed:
         got = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
-        raise TypeError(f"{who}({name}) must be a float64 ndarray, got {got}: "
-                        f"pass .astype(np.float64)")
+        raise TypeError(
+            f"{who}({name}) must be a float64 ndarray, got {got}: "
+            f"pass .astype(np.float64)"
+        )
 
 
 def check_perturbable(who: str, name: str, x, allow_float32: bool) -> None:
-    """Raise unless `x` is a writeable float64 (or float32) ndarray, to be changed in place."""
+    """Raise unless `x` is a writeable float64 (or float32) ndarray, to be changed in
+    place."""
     check_float64(who, name, x, allow_float32)
     if not x.flags.writeable:
-        raise ValueError(f"{who}({name}) must be writeable: it is perturbed in place, "
-                         f"got a read-only array")
+        raise ValueError(
+            f"{who}({name}) must be writeable: it is perturbed in place, "
+            f"got a read-only array"
+        )
 
 
 def check_weight(who: str, name: str, array: np.ndarray) -> None:
     """Raise unless `array` is a 2-D weight (out_features, in_features), both >= 1."""
     if array.ndim != 2 or 0 in array.shape:
-        raise ValueError(f"{who}: {name} must be a 2-D weight (out_features, in_features) "
-                         f"with both >= 1, got shape {array.shape}")
+        raise ValueError(
+            f"{who}: {name} must be a 2-D weight (out_features, in_features) "
+            f"with both >= 1, got shape {array.shape}"
+        )
 
 
 def check_instances(who: str, name: str, values, kind: type) -> None:
-    """Raise TypeError unless every entry of `values` is a `kind`, naming the first that is not."""
+    """Raise TypeError unless every entry of `values` is a `kind`, naming the first that
+    is not."""
     for index, value in enumerate(values):
         if not isinstance(value, kind):
-            raise TypeError(f"{who}({name}) expects {kind.__name__}s, got "
-                            f"{type(value).__name__} at position {index}")
+            raise TypeError(
+                f"{who}({name}) expects {kind.__name__}s, got "
+                f"{type(value).__name__} at position {index}"
+            )
 
 
 def check_int(who: str, name: str, value, minimum: int = 1) -> None:
-    """Raise unless `value` is an int >= `minimum` (positive, by default; None: any int)."""
+    """Raise unless `value` is an int >= `minimum` (positive, by default; None: any
+    int)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{who}({name}) must be an int, got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{who}({name}) must be an int, got {type(value).__name__} {value!r}"
+        )
     if minimum is not None and value < minimum:
         raise ValueError(f"{who}({name}) must be >= {minimum}, got {value}")
 
 
 def _check_real(who: str, name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{who}({name}) must be a number, got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{who}({name}) must be a number, got {type(value).__name__} {value!r}"
+        )
 
 
 def check_fraction(who: str, name: str, value) -> None:
@@ -225,7 +295,8 @@ def check_open_fraction(who: str, name: str, value) -> None:
 
 
 def check_non_negative(who: str, name: str, value) -> None:
-    """Raise unless `value` is a finite real number >= 0 (a NaN learning rate is refused too)."""
+    """Raise unless `value` is a finite real number >= 0 (a NaN learning rate is refused
+    too)."""
     _check_real(who, name, value)
     if not (math.isfinite(value) and value >= 0):
         raise ValueError(f"{who}({name}) must be a finite number >= 0, got {value}")
@@ -239,9 +310,12 @@ def check_positive(who: str, name: str, value) -> None:
 
 
 def check_bool(who: str, name: str, value) -> None:
-    """Raise TypeError unless `value` is a bool (or NumPy bool): the string "False" is true."""
+    """Raise TypeError unless `value` is a bool (or NumPy bool): the string "False" is
+    true."""
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{who}({name}) must be a bool, got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{who}({name}) must be a bool, got {type(value).__name__} {value!r}"
+        )
 
 
 def check_pair(who: str, name: str, value, check=check_fraction) -> None:

@@ -513,17 +513,41 @@ export class Adam {
         const g = wd ? grad[i] + wd * data[i] : grad[i];
         m[i] = m[i] * beta1 + (1 - beta1) * g;
         v[i] = v[i] * beta2 + (1 - beta2) * g * g;
-        if (flush) {  // the package flushes the averages before the update reads them
+        data[i] -= alphaT * (m[i] / (Math.sqrt(v[i]) + epsT));
+        if (flush) {  // the package flushes the state after the update (Optimizer.step)
           if (Math.abs(m[i]) < TINY) m[i] = 0;
           if (Math.abs(v[i]) < TINY) v[i] = 0;
         }
-        data[i] -= alphaT * (m[i] / (Math.sqrt(v[i]) + epsT));
       }
     });
   }
 }
 
-export const OPTIMIZERS = { sgd: SGD, rmsprop: RMSprop, adam: Adam };
+/**
+ * AdamW, as PyTorch's and the package's: the decay is decoupled from the
+ * gradient, `p *= 1 - lr * weight_decay` before the Adam step, so it never
+ * enters the moments (default weight_decay 1e-2, not Adam's 0).
+ */
+export class AdamW extends Adam {
+  constructor(params, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weight_decay = 1e-2 }) {
+    super(params, { lr, betas, eps, weight_decay: 0 });
+    this.decoupledDecay = weight_decay;
+  }
+
+  step() {
+    const wd = this.decoupledDecay;
+    if (wd) {
+      const factor = 1 - this.lr * wd;
+      for (const p of this.params) {
+        const data = p.data;
+        for (let i = 0; i < data.length; i++) data[i] *= factor;
+      }
+    }
+    super.step();
+  }
+}
+
+export const OPTIMIZERS = { sgd: SGD, rmsprop: RMSprop, adam: Adam, adamw: AdamW };
 
 // ---------------------------------------------------------------- training
 /**

@@ -4,12 +4,19 @@ Each derivative is written in terms of what the forward pass already
 computed, so backward costs one or two array operations. The chapter
 "Activations" derives every formula and shows the naive forms failing.
 """
+
 import math
 
 import numpy as np
 from scipy.special import erfc
 
-from mytorch._validation import check_array, check_choice, check_dim, check_grad_output, check_int
+from mytorch._validation import (
+    check_array,
+    check_choice,
+    check_dim,
+    check_grad_output,
+    check_int,
+)
 from mytorch.grad_mode import is_grad_enabled
 from mytorch.nn.module import Module
 
@@ -80,7 +87,8 @@ class Tanh(Module):
         return y
 
     def backward(self, grad_output):
-        # of y's dtype: the in-place products below would round a wider grad_output to y's dtype
+        # of y's dtype: the in-place products below would round a wider grad_output to
+        # y's dtype
         check_grad_output(self, grad_output, self._y, same_dtype=True)
         # G * (1 - y*y), computed in one new array rather than three
         grad_input = np.multiply(self._y, self._y)
@@ -99,7 +107,8 @@ class GELU(Module):
 
     `approximate='tanh'` uses
     $\tfrac12 x \bigl(1 + \tanh u\bigr)$, $u = \sqrt{2/\pi}\,(x + 0.044715\,x^3)$,
-    and backward $G \odot \bigl(\tfrac12(1 + \tanh u) + \tfrac12 x (1 - \tanh^2 u)\,u'\bigr)$,
+    and backward $G \odot \bigl(\tfrac12(1 + \tanh u) + \tfrac12 x (1 - \tanh^2
+    u)\,u'\bigr)$,
     $u' = \sqrt{2/\pi}\,(1 + 3 \cdot 0.044715\,x^2)$.
     """
 
@@ -121,11 +130,13 @@ class GELU(Module):
             xc = np.clip(x, -10.0, 10.0)
             tanh_u = np.tanh(self._SQRT_2_OVER_PI * (xc + 0.044715 * xc * xc * xc))
             if is_grad_enabled():
-                self._x, self._x_clipped, self._tanh_u = x, xc, tanh_u  # backward reads xc, not x
+                # backward reads xc, not x
+                self._x, self._x_clipped, self._tanh_u = x, xc, tanh_u
             return 0.5 * x * (1 + tanh_u)
         cdf = 0.5 * erfc(-x / math.sqrt(2.0))
         if is_grad_enabled():
-            self._x, self._cdf = x.copy(), cdf  # a copy: x changed in place changes no gradient
+            # a copy: x changed in place changes no gradient
+            self._x, self._cdf = x.copy(), cdf
         return x * cdf
 
     def backward(self, grad_output):
@@ -135,7 +146,8 @@ class GELU(Module):
             t, xc = self._tanh_u, self._x_clipped  # where x was clipped, 1 - t * t is 0
             du = self._SQRT_2_OVER_PI * (1 + 3 * 0.044715 * xc * xc)
             return grad_output * (0.5 * (1 + t) + 0.5 * xc * (1 - t * t) * du)
-        xc = np.clip(x, -40.0, 40.0)  # phi(40) = e^-800 / sqrt(2 pi) is 0 already; x * x stays finite
+        # phi(40) = e^-800 / sqrt(2 pi) is 0 already; x * x stays finite
+        xc = np.clip(x, -40.0, 40.0)
         pdf = self._INV_SQRT_2PI * np.exp(-0.5 * xc * xc)
         return grad_output * (self._cdf + x * pdf)
 
@@ -144,7 +156,8 @@ class GELU(Module):
 
 
 class Softmax(Module):
-    r"""$\mathrm{softmax}(x)_i = e^{x_i - m} / \sum_j e^{x_j - m}$ along `dim`, $m = \max_j x_j$.
+    r"""$\mathrm{softmax}(x)_i = e^{x_i - m} / \sum_j e^{x_j - m}$ along `dim`, $m =
+    \max_j x_j$.
 
     Subtracting the maximum changes nothing mathematically and keeps every
     exponent $\le 0$, so nothing overflows. Backward is the vector-Jacobian
