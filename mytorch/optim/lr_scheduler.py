@@ -4,7 +4,8 @@ import math
 import numbers
 from typing import ClassVar
 
-from mytorch._validation import _check_real, check_int, check_non_negative
+from mytorch._validation import check_int, check_non_negative
+from mytorch._validation.values import _check_real
 from mytorch.optim.optimizer import Optimizer
 
 
