@@ -296,3 +296,15 @@ def test_forward_under_no_grad_keeps_the_training_cache(cls):
     with no_grad():
         module(np.zeros_like(x))
     np.testing.assert_array_equal(module.backward(np.ones_like(x)), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("cls", [nn.Sigmoid, nn.Tanh])
+def test_derivative_at_the_ends_of_the_float_range(cls, dtype):
+    big = np.finfo(dtype).max
+    x = np.array([-big, -1e30, -800.0, 800.0, 1e30, big, np.inf, -np.inf], dtype=dtype)
+    module = cls()
+    with no_numpy_warnings():
+        module(x)
+        grad = module.backward(np.ones_like(x))
+    np.testing.assert_array_equal(grad, np.zeros_like(x))

@@ -89,7 +89,9 @@ class Tanh(Module):
     def forward(self, x):
         check_array("Tanh", "input", x)
         if is_grad_enabled():
-            self._z = np.exp(-2 * np.abs(x))
+            # exp(-800) is 0 in float32 and float64: the clip changes no z and keeps
+            # 2|x| from overflowing
+            self._z = np.exp(-2 * np.minimum(np.abs(x), 400.0))
         return np.tanh(x)
 
     def backward(self, grad_output):
