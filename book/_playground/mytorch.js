@@ -156,19 +156,20 @@ export class ReLU {
 export class Sigmoid {
   constructor() { this.kind = "sigmoid"; this.params = []; }
 
+  // sigma'(x) = z / (1 + z)^2 with z = exp(-|x|): precise where 1 - sigma(x) rounds to 0.
   forward(x) {
-    const y = new Float64Array(x.length);
+    const y = new Float64Array(x.length), z = new Float64Array(x.length);
     for (let i = 0; i < x.length; i++) {
-      const z = Math.exp(-Math.abs(x[i]));
-      y[i] = (x[i] >= 0 ? 1 : z) / (1 + z);
+      z[i] = Math.exp(-Math.abs(x[i]));
+      y[i] = (x[i] >= 0 ? 1 : z[i]) / (1 + z[i]);
     }
-    this.y = y;
+    this.z = z;
     return y;
   }
 
   backward(g) {
-    const y = this.y, gx = new Float64Array(g.length);
-    for (let i = 0; i < g.length; i++) gx[i] = g[i] * y[i] * (1 - y[i]);
+    const z = this.z, gx = new Float64Array(g.length);
+    for (let i = 0; i < g.length; i++) gx[i] = g[i] * (z[i] / ((1 + z[i]) * (1 + z[i])));
     return gx;
   }
 }
@@ -176,16 +177,20 @@ export class Sigmoid {
 export class Tanh {
   constructor() { this.kind = "tanh"; this.params = []; }
 
+  // tanh'(x) = 4z / (1 + z)^2 with z = exp(-2 min(|x|, 400)): precise where tanh^2 rounds to 1.
   forward(x) {
-    const y = new Float64Array(x.length);
-    for (let i = 0; i < x.length; i++) y[i] = Math.tanh(x[i]);
-    this.y = y;
+    const y = new Float64Array(x.length), z = new Float64Array(x.length);
+    for (let i = 0; i < x.length; i++) {
+      y[i] = Math.tanh(x[i]);
+      z[i] = Math.exp(-2 * Math.min(Math.abs(x[i]), 400));
+    }
+    this.z = z;
     return y;
   }
 
   backward(g) {
-    const y = this.y, gx = new Float64Array(g.length);
-    for (let i = 0; i < g.length; i++) gx[i] = (1 - y[i] * y[i]) * g[i];
+    const z = this.z, gx = new Float64Array(g.length);
+    for (let i = 0; i < g.length; i++) gx[i] = g[i] * (4 * (z[i] / ((1 + z[i]) * (1 + z[i]))));
     return gx;
   }
 }
