@@ -1,9 +1,11 @@
 """Floating-point care shared by the package."""
+
 import numpy as np
 
 
 def flush_subnormals(array: np.ndarray) -> None:
-    """Set the entries of `array` smaller in magnitude than the smallest normal number to 0, in place.
+    """Set the entries of `array` smaller in magnitude than the smallest normal number
+    to 0, in place.
 
     Below `np.finfo(dtype).tiny` (about 1e-38 in float32, 2e-308 in float64)
     nonzero numbers are *subnormal*, and on many processors (x86 among them)

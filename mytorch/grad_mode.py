@@ -6,6 +6,7 @@ logging or validation leaves the caches of the last training forward, and
 the gradients `backward` computes from them, untouched. The mode is
 per thread, as PyTorch's is.
 """
+
 import contextlib
 import threading
 
@@ -37,7 +38,8 @@ class no_grad(contextlib.ContextDecorator):
     """
 
     def __init__(self):
-        self._previous = []  # a stack: one instance may be entered again while active (a decorator)
+        # a stack: one instance may be entered again while active (a decorator)
+        self._previous = []
 
     def __enter__(self):
         self._previous.append(_mode.enabled)

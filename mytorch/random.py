@@ -1,4 +1,5 @@
 """The generator that initialisation and Dropout draw from."""
+
 import numbers
 
 import numpy as np

@@ -5,6 +5,7 @@ JSON description of the dict's structure (nesting, integer keys, tuples,
 plain numbers) whose leaves name the arrays. `load` reads it with
 `allow_pickle=False`, so loading a file never executes code.
 """
+
 import contextlib
 import json
 import os
@@ -29,7 +30,10 @@ def _encode(obj, arrays: dict, where: str):
         items = []
         for k, v in obj.items():
             if not isinstance(k, (str, int)) or isinstance(k, bool):
-                raise TypeError(f"mytorch.save supports str and int dict keys, got {type(k).__name__} (at {where})")
+                raise TypeError(
+                    "mytorch.save supports str and int dict keys, "
+                    f"got {type(k).__name__} (at {where})"
+                )
             items.append([k, _encode(v, arrays, f"{where}[{k!r}]")])
         return {"dict": items}
     if isinstance(obj, (list, tuple)):
@@ -45,16 +49,26 @@ def _encode(obj, arrays: dict, where: str):
 def _decode(node, arrays: dict, where: str):
     """Rebuild the object that `node` describes; `where` names it in error messages."""
     if not isinstance(node, dict) or len(node) != 1:
-        got = f"dict with keys {list(node)}" if isinstance(node, dict) else type(node).__name__
-        raise ValueError(f"broken structure at {where}: expected a dict with one key, got {got}")
-    (kind, value), = node.items()
+        got = (
+            f"dict with keys {list(node)}"
+            if isinstance(node, dict)
+            else type(node).__name__
+        )
+        raise ValueError(
+            f"broken structure at {where}: expected a dict with one key, got {got}"
+        )
+    ((kind, value),) = node.items()
     if kind == "array":
         if value not in arrays:
-            raise ValueError(f"broken structure at {where}: no array named {value!r} in the file")
+            raise ValueError(
+                f"broken structure at {where}: no array named {value!r} in the file"
+            )
         return arrays[value]
     if kind == "dict":
         if not all(isinstance(item, list) and len(item) == 2 for item in value):
-            raise ValueError(f"broken structure at {where}: a dict entry must be a [key, value] pair")
+            raise ValueError(
+                f"broken structure at {where}: a dict entry must be a [key, value] pair"
+            )
         return {k: _decode(v, arrays, f"{where}[{k!r}]") for k, v in value}
     if kind == "list":
         return [_decode(v, arrays, f"{where}[{i}]") for i, v in enumerate(value)]
@@ -70,8 +84,10 @@ def _path(who: str, path) -> str:
     try:
         return os.fsdecode(os.fspath(path))
     except TypeError:
-        raise TypeError(f"{who}(path) must be a str, bytes or os.PathLike, "
-                        f"got {type(path).__name__}") from None
+        raise TypeError(
+            f"{who}(path) must be a str, bytes or os.PathLike, "
+            f"got {type(path).__name__}"
+        ) from None
 
 
 def save(state_dict, path) -> None:
@@ -89,11 +105,14 @@ def save(state_dict, path) -> None:
     """
     path = _path("mytorch.save", path)
     if os.path.isdir(path):
-        raise IsADirectoryError(f"mytorch.save(path) got {path!r}, a directory: "
-                                f"expected a file path")
+        raise IsADirectoryError(
+            f"mytorch.save(path) got {path!r}, a directory: expected a file path"
+        )
     arrays = {}
     structure = _encode(state_dict, arrays, "state_dict")
-    arrays[_STRUCTURE_KEY] = np.array(json.dumps({"version": _FORMAT_VERSION, "root": structure}))
+    arrays[_STRUCTURE_KEY] = np.array(
+        json.dumps({"version": _FORMAT_VERSION, "root": structure})
+    )
     partial = path + ".partial"
     try:
         with open(partial, "wb") as f:
@@ -119,21 +138,39 @@ def load(path):
     path = _path("mytorch.load", path)
     with open(path, "rb") as f:
         if f.read(4) != _ZIP_SIGNATURE:
-            raise ValueError(f"{path} is not a valid mytorch file: it is not an .npz (zip) archive")
+            raise ValueError(
+                f"{path} is not a valid mytorch file: it is not an .npz (zip) archive"
+            )
     try:
         with np.load(path, allow_pickle=False) as npz:
             if _STRUCTURE_KEY not in npz.files:
-                raise ValueError(f"it has no {_STRUCTURE_KEY!r} entry, so it was not written by mytorch.save")
+                raise ValueError(
+                    f"it has no {_STRUCTURE_KEY!r} entry, "
+                    "so it was not written by mytorch.save"
+                )
             header = json.loads(str(npz[_STRUCTURE_KEY][()]))
             arrays = {name: npz[name] for name in npz.files if name != _STRUCTURE_KEY}
-    except (ValueError, OSError, EOFError, KeyError, RecursionError, zipfile.BadZipFile,
-            json.JSONDecodeError) as error:
+    except (
+        ValueError,
+        OSError,
+        EOFError,
+        KeyError,
+        RecursionError,
+        zipfile.BadZipFile,
+        json.JSONDecodeError,
+    ) as error:
         raise ValueError(f"{path} is not a valid mytorch file: {error}") from None
-    if not isinstance(header, dict) or header.get("version") != _FORMAT_VERSION or "root" not in header:
+    if (
+        not isinstance(header, dict)
+        or header.get("version") != _FORMAT_VERSION
+        or "root" not in header
+    ):
         raise ValueError(f"{path} is not a valid mytorch file: unknown format header")
     try:
         return _decode(header["root"], arrays, "state_dict")
     except ValueError as error:
         raise ValueError(f"{path} is not a valid mytorch file: {error}") from None
     except (KeyError, TypeError, RecursionError) as error:
-        raise ValueError(f"{path} is not a valid mytorch file: broken structure ({error!r})") from None
+        raise ValueError(
+            f"{path} is not a valid mytorch file: broken structure ({error!r})"
+        ) from None

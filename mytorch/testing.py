@@ -4,6 +4,7 @@ The chapter "Gradient checking" derives why the central difference
 $(f(x + h) - f(x - h)) / 2h$ has error $O(h^2)$ and how to read the
 relative error. The tests and the chapters' numerical checks use these functions.
 """
+
 import numpy as np
 
 from mytorch._validation import check_float64, check_perturbable, check_positive
@@ -14,8 +15,9 @@ class GradcheckError(AssertionError):
     """An analytical gradient disagrees with central differences."""
 
 
-def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6, *,
-                       allow_float32: bool = False) -> np.ndarray:
+def numerical_gradient(
+    f, x: np.ndarray, eps: float = 1e-6, *, allow_float32: bool = False
+) -> np.ndarray:
     """Central differences of the scalar function `f` with respect to `x`.
 
     `f(x)` is called twice per entry with `x[i]` moved by `+eps` and `-eps`
@@ -41,7 +43,8 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6, *,
 
 
 def relative_error(a: np.ndarray, b: np.ndarray, floor: float = 0.0) -> float:
-    r"""$\lVert a - b \rVert / \max(\lVert a \rVert + \lVert b \rVert, \text{floor})$, 0 when a = b = 0.
+    r"""$\lVert a - b \rVert / \max(\lVert a \rVert + \lVert b \rVert, \text{floor})$, 0
+    when a = b = 0.
 
     With `floor = 1` the error is relative for gradients of norm above 1
     and absolute below, so a gradient that is zero up to round-off (the
@@ -55,7 +58,8 @@ def relative_error(a: np.ndarray, b: np.ndarray, floor: float = 0.0) -> float:
 def gradcheck(module, x, *, target=None, eps=1e-6, tol=1e-6, seed=0) -> dict:
     r"""Compare a module's backward with central differences, in float64.
 
-    Without `target`, the scalar checked is $L = \sum_{ij} \mathrm{module}(x)_{ij}\, G_{ij}$
+    Without `target`, the scalar checked is $L = \sum_{ij} \mathrm{module}(x)_{ij}\,
+    G_{ij}$
     for a random upstream gradient $G$ (from `seed`), so every entry of the
     Jacobian contributes; `module.backward(G)` must match $\partial L/\partial x$, and
     each parameter's `.grad` must match $\partial L/\partial p$. With `target`, `module`
@@ -112,23 +116,33 @@ def gradcheck(module, x, *, target=None, eps=1e-6, tol=1e-6, seed=0) -> dict:
 
         def loss(_):
             return forward()
+
     analytical.update((name, param.grad.copy()) for name, param in params.items())
 
     numerical = {"input": numerical_gradient(loss, x, eps)}
-    numerical.update((name, numerical_gradient(loss, param.data, eps)) for name, param in params.items())
+    numerical.update(
+        (name, numerical_gradient(loss, param.data, eps))
+        for name, param in params.items()
+    )
     for buffer, saved in saved_buffers:
         buffer[...] = saved
 
-    errors = {name: relative_error(analytical[name], numerical[name], floor=1.0) for name in analytical}
+    errors = {
+        name: relative_error(analytical[name], numerical[name], floor=1.0)
+        for name in analytical
+    }
     failures = []
     for name, error in errors.items():
         if not error <= tol:
             a, n = analytical[name], numerical[name]
             worst = np.unravel_index(np.argmax(np.abs(a - n)), np.shape(a))
             failures.append(
-                f"{name}: relative error {error:.1e} > tol {tol:.0e}; worst entry at index "
-                f"{tuple(int(i) for i in worst)}: analytical {a[worst]:.6g}, numerical {n[worst]:.6g}"
+                f"{name}: relative error {error:.1e} > tol {tol:.0e}; worst entry "
+                f"at index {tuple(int(i) for i in worst)}: "
+                f"analytical {a[worst]:.6g}, numerical {n[worst]:.6g}"
             )
     if failures:
-        raise GradcheckError(f"gradcheck of {type(module).__name__} failed:\n  " + "\n  ".join(failures))
+        raise GradcheckError(
+            f"gradcheck of {type(module).__name__} failed:\n  " + "\n  ".join(failures)
+        )
     return errors

@@ -4,6 +4,7 @@ The reference functions below are written from the textbook formulas with
 plain NumPy and :mod:`math`, independently of the package, so that a test
 comparing the package against them compares two separate derivations.
 """
+
 import contextlib
 import math
 import re
@@ -27,8 +28,11 @@ def ref_relu(x):
 
 
 def ref_sigmoid(x):
-    return np.vectorize(lambda v: 1.0 / (1.0 + math.exp(-v)) if v >= 0
-                        else math.exp(v) / (1.0 + math.exp(v)))(x)
+    return np.vectorize(
+        lambda v: (
+            1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v))
+        )
+    )(x)
 
 
 def ref_tanh(x):
@@ -43,7 +47,9 @@ def ref_gelu_exact(x):
 def ref_gelu_tanh(x):
     """PyTorch's approximate='tanh': x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
     return np.vectorize(
-        lambda v: 0.5 * v * (1.0 + math.tanh(SQRT_2_OVER_PI * (v + GELU_TANH_COEF * v ** 3)))
+        lambda v: (
+            0.5 * v * (1.0 + math.tanh(SQRT_2_OVER_PI * (v + GELU_TANH_COEF * v**3)))
+        )
     )(x)
 
 
@@ -85,7 +91,8 @@ def ref_batchnorm_train(x, gamma, beta, eps):
 
 @contextlib.contextmanager
 def no_numpy_warnings():
-    """Turn every warning and every floating-point overflow/invalid/divide into an error.
+    """Turn every warning and every floating-point overflow/invalid/divide into an
+    error.
 
     Underflow (e.g. exp(-1000) == 0) is legitimate and stays silent.
     """
@@ -99,8 +106,10 @@ def assert_gradcheck(module, x, *, target=None, tol=1e-6, expected_keys=None):
     """Run the package's gradient check and assert on the keys it reports."""
     errors = gradcheck(module, x, target=target, tol=tol)
     if expected_keys is None:
-        expected_keys = ["input"] if target is not None else (
-            ["input"] + [name for name, _ in module.named_parameters()]
+        expected_keys = (
+            ["input"]
+            if target is not None
+            else (["input"] + [name for name, _ in module.named_parameters()])
         )
     assert set(errors) == set(expected_keys), errors
     for name, err in errors.items():
@@ -122,8 +131,12 @@ def shape_pattern(shape):
 
 def floats_in(message):
     """All floating-point numbers written in a message."""
-    return [float(m) for m in re.findall(r"[-+]?\d+\.\d*(?:[eE][-+]?\d+)?|[-+]?\d+[eE][-+]?\d+",
-                                         message)]
+    return [
+        float(m)
+        for m in re.findall(
+            r"[-+]?\d+\.\d*(?:[eE][-+]?\d+)?|[-+]?\d+[eE][-+]?\d+", message
+        )
+    ]
 
 
 def assert_tree_equal(a, b, path="root"):
@@ -134,22 +147,34 @@ def assert_tree_equal(a, b, path="root"):
     """
     if isinstance(a, dict):
         assert isinstance(b, dict), f"{path}: {type(b).__name__} instead of dict"
-        assert list(a) == list(b) or set(a) == set(b), f"{path}: keys {list(a)} != {list(b)}"
+        assert list(a) == list(b) or set(a) == set(b), (
+            f"{path}: keys {list(a)} != {list(b)}"
+        )
         for key in a:
-            assert type(key) is type(_matching_key(b, key)), f"{path}: key {key!r} changed type"
+            assert type(key) is type(_matching_key(b, key)), (
+                f"{path}: key {key!r} changed type"
+            )
             assert_tree_equal(a[key], b[key], f"{path}[{key!r}]")
     elif isinstance(a, (list, tuple)):
-        assert type(a) is type(b), f"{path}: {type(a).__name__} became {type(b).__name__}"
+        assert type(a) is type(b), (
+            f"{path}: {type(a).__name__} became {type(b).__name__}"
+        )
         assert len(a) == len(b), f"{path}: length {len(a)} != {len(b)}"
         for i, (ai, bi) in enumerate(zip(a, b)):
             assert_tree_equal(ai, bi, f"{path}[{i}]")
     elif isinstance(a, np.ndarray):
-        assert isinstance(b, np.ndarray), f"{path}: {type(b).__name__} instead of ndarray"
+        assert isinstance(b, np.ndarray), (
+            f"{path}: {type(b).__name__} instead of ndarray"
+        )
         assert a.dtype == b.dtype, f"{path}: dtype {a.dtype} became {b.dtype}"
         assert a.shape == b.shape, f"{path}: shape {a.shape} became {b.shape}"
-        assert np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"), f"{path}: values differ"
+        assert np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"), (
+            f"{path}: values differ"
+        )
     elif a is None or isinstance(a, (bool, np.bool_)):
-        assert a is b or a == b and isinstance(b, (bool, np.bool_)), f"{path}: {a!r} != {b!r}"
+        assert a is b or a == b and isinstance(b, (bool, np.bool_)), (
+            f"{path}: {a!r} != {b!r}"
+        )
     else:
         assert not isinstance(b, (dict, list, tuple)), f"{path}: {a!r} != {b!r}"
         assert a == b, f"{path}: {a!r} != {b!r}"
@@ -171,7 +196,8 @@ def _matching_key(d, key):
 
 
 def away_from_zero(rng, shape, low=0.1, high=2.0):
-    """Random values with |x| in [low, high]: keeps ReLU's kink out of the finite differences."""
+    """Random values with |x| in [low, high]: keeps ReLU's kink out of the finite
+    differences."""
     return rng.uniform(low, high, size=shape) * rng.choice([-1.0, 1.0], size=shape)
 
 

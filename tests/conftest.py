@@ -1,13 +1,15 @@
 """Shared test setup.
 
 - Figures drawn by the Python tests use the non-interactive Agg backend.
-- The chapters that `make test` re-runs (tools/nbcompare.py) get the same kernel environment as
+- The chapters that `make test` re-runs (tools/nbcompare.py) get the same kernel
+environment as
   `make execute` (tools/execute.py): figures through the inline backend even
   if the shell sets MPLBACKEND, and a fixed hash seed. Kernels inherit this
   process's environment, so it is set here, before any of them starts.
 - `built_book` builds the book once per test session, into a fresh folder,
   for the build test and the browser test.
 """
+
 import fcntl
 import json
 import os
@@ -24,7 +26,9 @@ import execute  # tools/execute.py (pytest's pythonpath includes tools/)
 ROOT = Path(__file__).resolve().parent.parent
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Sphinx's progress lines, which end the explanation of a warning.
-STATUS = re.compile(r"^(\[\w+\] |[a-z][\w ]+\.\.\. |[a-z][\w ]*: |build finished|Running |=+$)")
+STATUS = re.compile(
+    r"^(\[\w+\] |[a-z][\w ]+\.\.\. |[a-z][\w ]*: |build finished|Running |=+$)"
+)
 
 for name in execute.UNSET_ENV:
     os.environ.pop(name, None)
@@ -52,8 +56,12 @@ class BookBuild:
             if "WARNING:" in line or "ERROR:" in line:
                 current = [line]
                 found.append(current)
-            elif current is not None and line.strip() and not STATUS.match(line) \
-                    and len(current) < 20:
+            elif (
+                current is not None
+                and line.strip()
+                and not STATUS.match(line)
+                and len(current) < 20
+            ):
                 current.append(line)
             else:
                 current = None
@@ -73,16 +81,28 @@ def jupyter_book() -> str:
     script = Path(sys.executable).with_name("jupyter-book")
     if script.exists():
         return str(script)
-    raise RuntimeError(f"jupyter-book not found next to {sys.executable}: run `make test`, "
-                       "which installs requirements.txt into the virtual environment")
+    raise RuntimeError(
+        f"jupyter-book not found next to {sys.executable}: run `make test`, "
+        "which installs requirements.txt into the virtual environment"
+    )
 
 
 def build_book(out: Path) -> BookBuild:
     start = time.perf_counter()
     proc = subprocess.run(
-        [jupyter_book(), "build", str(ROOT), "--path-output", str(out),
-         "-W", "-n", "--keep-going"],
-        cwd=ROOT, capture_output=True, text=True,
+        [
+            jupyter_book(),
+            "build",
+            str(ROOT),
+            "--path-output",
+            str(out),
+            "-W",
+            "-n",
+            "--keep-going",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     return BookBuild(
         html=out / "_build" / "html",

@@ -17,8 +17,8 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from mytorch.atlas import __main__ as cli
-from mytorch.atlas import _options, _tasks
+from mytorch.atlas import __main__ as cli  # noqa: E402
+from mytorch.atlas import _options, _tasks  # noqa: E402
 
 
 @pytest.fixture(scope="module")

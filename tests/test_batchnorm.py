@@ -1,4 +1,5 @@
 """nn.BatchNorm1d: biased variance to normalise, unbiased for running_var, eval mode."""
+
 import re
 
 import numpy as np
@@ -37,7 +38,10 @@ def test_parameters_and_buffers_start_like_pytorch():
 def test_running_stats_are_buffers_not_parameters():
     bn = nn.BatchNorm1d(3)
     assert [name for name, _ in bn.named_parameters()] == ["weight", "bias"]
-    assert sorted(name for name, _ in bn.named_buffers()) == ["running_mean", "running_var"]
+    assert sorted(name for name, _ in bn.named_buffers()) == [
+        "running_mean",
+        "running_var",
+    ]
 
 
 def test_no_num_batches_tracked():
@@ -50,8 +54,12 @@ def test_no_num_batches_tracked():
 def test_training_forward_uses_biased_batch_variance(rng):
     bn = randomise_affine(nn.BatchNorm1d(3), rng)
     x = rng.standard_normal((5, 3)) * 4 + 1
-    np.testing.assert_allclose(bn(x), ref_batchnorm_train(x, bn.weight.data, bn.bias.data, 1e-5),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        bn(x),
+        ref_batchnorm_train(x, bn.weight.data, bn.bias.data, 1e-5),
+        rtol=1e-12,
+        atol=1e-12,
+    )
 
 
 def test_training_output_is_standardised(rng):
@@ -88,8 +96,10 @@ def test_eval_uses_running_stats(rng):
     bn(rng.standard_normal((8, 3)) * 3 + 5)
     bn.eval()
     x = rng.standard_normal((4, 3))
-    expected = (bn.weight.data * (x - bn.running_mean) / np.sqrt(bn.running_var + 1e-5)
-                + bn.bias.data)
+    expected = (
+        bn.weight.data * (x - bn.running_mean) / np.sqrt(bn.running_var + 1e-5)
+        + bn.bias.data
+    )
     np.testing.assert_allclose(bn(x), expected, rtol=1e-12)
 
 
@@ -214,12 +224,20 @@ def test_eps_must_be_finite_and_positive(eps):
     assert_message(excinfo, "eps", re.escape(str(eps)))
 
 
-@pytest.mark.parametrize("layer_dtype, input_dtype", [(np.float64, np.float32), (np.float32, np.float64)])
+@pytest.mark.parametrize(
+    "layer_dtype, input_dtype", [(np.float64, np.float32), (np.float32, np.float64)]
+)
 def test_input_of_another_dtype_is_refused(layer_dtype, input_dtype):
     bn = nn.BatchNorm1d(3, dtype=layer_dtype)
     with pytest.raises(TypeError) as excinfo:
         bn(np.ones((4, 3), dtype=input_dtype))
-    assert_message(excinfo, r"BatchNorm1d", np.dtype(input_dtype).name, np.dtype(layer_dtype).name, r"model\.to")
+    assert_message(
+        excinfo,
+        r"BatchNorm1d",
+        np.dtype(input_dtype).name,
+        np.dtype(layer_dtype).name,
+        r"model\.to",
+    )
 
 
 @pytest.mark.parametrize("eps", ["0.1", None, np.ones(2)])

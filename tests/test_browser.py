@@ -10,6 +10,7 @@ exactly one search box, no display equation runs past its column (a wide
 one scrolls in its own box), and every figure is stored at 1.5 times the width
 it is shown at or more.
 """
+
 import functools
 import http.server
 import json
@@ -29,8 +30,13 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium")
 FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # Every page of a Jupyter Book 1 site logs this harmless script error.
 KNOWN_PAGE_ERRORS = ("THEBE_JS_URL",)
@@ -73,7 +79,9 @@ def source_has_math(page_path: str) -> bool:
         text = stem.with_suffix(".md").read_text()
     elif stem.with_suffix(".ipynb").is_file():
         cells = json.loads(stem.with_suffix(".ipynb").read_text())["cells"]
-        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        text = "\n".join(
+            "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+        )
     else:
         return False
     return bool(MATH.search(CODE.sub("", text)))
@@ -106,15 +114,21 @@ def site(built_book):
 
 @pytest.fixture(scope="module")
 def browser():
-    require(CHROMIUM, "chromium is not installed, so the built book cannot be checked in a "
-                      "browser: install it with `apt-get install chromium` (or run "
-                      "`bash .ci/run` as root)")
+    require(
+        CHROMIUM,
+        "chromium is not installed, so the built book cannot be checked in a "
+        "browser: install it with `apt-get install chromium` (or run "
+        "`bash .ci/run` as root)",
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         # Scrollbars as a reader's browser draws them (headless hides them by default).
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
-                                             ignore_default_args=["--hide-scrollbars"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=FLAGS,
+            ignore_default_args=["--hide-scrollbars"],
+        )
         yield browser
         browser.close()
 
@@ -123,8 +137,11 @@ def browser():
 def context(browser, site, request):
     base, _ = site
     phone = request.param == PHONE
-    context = browser.new_context(viewport={"width": request.param, "height": 900},
-                                  is_mobile=phone, has_touch=phone)
+    context = browser.new_context(
+        viewport={"width": request.param, "height": 900},
+        is_mobile=phone,
+        has_touch=phone,
+    )
     context.outside_requests = []
 
     def only_local(route):
@@ -182,6 +199,19 @@ async (timeoutMs) => {
     searchBoxes: [...document.querySelectorAll('button.search-button__button')]
       .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
       .length,
+    // Code (a cell's input or its printed output) wider than its block.
+    wideCode: [...document.querySelectorAll('div.highlight pre')]
+      .filter((pre) => pre.getClientRects().length && pre.scrollWidth > pre.clientWidth + 1)
+      .map((pre) => {
+        const lines = pre.textContent.split('\\n');
+        const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), '');
+        return `${pre.scrollWidth} px in ${pre.clientWidth} px: ${longest.slice(0, 60)}`;
+      }),
+    // `assert` lines a reader sees without asking for them (checks.js folds them).
+    visibleAsserts: [...document.querySelectorAll('div.cell_input div.highlight pre')]
+      .flatMap((pre) => pre.innerText.split('\\n'))
+      .filter((line) => /^\\s*(assert\\b|np\\.testing\\.assert_)/.test(line)),
+    checkToggles: document.querySelectorAll('button.mytorch-check-toggle').length,
     clippedEquations: [...document.querySelectorAll('mjx-container[display="true"]')]
       .filter((eq) => {
         const column = eq.closest('article, .bd-article, main');
@@ -215,9 +245,14 @@ def check_page(context, site, page_path: str, expect_math: bool = False) -> list
     context.outside_requests.clear()
     page = context.new_page()
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-    page.on("response", lambda r: r.status >= 400 and bad_responses.append(f"{r.status} {r.url}"))
-    page.on("requestfailed", lambda r: r.url.startswith(base)
-            and failed_requests.append((r.url, r.failure)))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and bad_responses.append(f"{r.status} {r.url}"),
+    )
+    page.on(
+        "requestfailed",
+        lambda r: r.url.startswith(base) and failed_requests.append((r.url, r.failure)),
+    )
     url = f"{base}/{page_path}"
     try:
         response = page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
@@ -231,17 +266,27 @@ def check_page(context, site, page_path: str, expect_math: bool = False) -> list
     finally:
         page.close()
 
-    problems += [f"request to another host was blocked: {url}"
-                 for url in context.outside_requests]
+    problems += [
+        f"request to another host was blocked: {url}"
+        for url in context.outside_requests
+    ]
     problems += [f"response {r}" for r in bad_responses]
-    problems += [f"request failed ({why}): {u}" for u, why in failed_requests
-                 if not any(r.endswith(" " + u) for r in bad_responses)]
-    problems += [f"script error: {e}" for e in page_errors
-                 if not any(known in e for known in KNOWN_PAGE_ERRORS)]
+    problems += [
+        f"request failed ({why}): {u}"
+        for u, why in failed_requests
+        if not any(r.endswith(" " + u) for r in bad_responses)
+    ]
+    problems += [
+        f"script error: {e}"
+        for e in page_errors
+        if not any(known in e for known in KNOWN_PAGE_ERRORS)
+    ]
     problems += [f"image did not load: {src}" for src in found["brokenImages"]]
     problems += [f"figure not sharp: {text}" for text in found["blurryFigures"]]
     if expect_math and not found["math"]:
-        problems.append("the source has math but the page has none: was it parsed as text?")
+        problems.append(
+            "the source has math but the page has none: was it parsed as text?"
+        )
     if found["math"]:
         if found["mathjax"] is None:
             problems.append("the page has math but MathJax is not loaded")
@@ -252,16 +297,27 @@ def check_page(context, site, page_path: str, expect_math: bool = False) -> list
         if len(untypeset) > 5:
             problems.append(f"... and {len(untypeset) - 5} more formulas not typeset")
         if not found["containers"]:
-            problems.append(f"{found['math']} formulas but no mjx-container on the page")
+            problems.append(
+                f"{found['math']} formulas but no mjx-container on the page"
+            )
         problems += [f"MathJax error: {err}" for err in found["merrors"]]
         if not found["fontsLoaded"]:
-            problems.append("no MathJax web font (MJXTEX/MJXZERO) was loaded: "
-                            "formulas are drawn in fallback fonts")
+            problems.append(
+                "no MathJax web font (MJXTEX/MJXZERO) was loaded: "
+                "formulas are drawn in fallback fonts"
+            )
         problems += [f"MathJax font failed to load: {f}" for f in found["fontsFailed"]]
     if found["searchBoxes"] != 1:
         problems.append(f"{found['searchBoxes']} search boxes, expected one")
-    problems += [f"display equation wider than its column, without a visible scrollbar: {eq}"
-                 for eq in found["clippedEquations"]]
+    problems += [
+        f"display equation wider than its column, without a visible scrollbar: {eq}"
+        for eq in found["clippedEquations"]
+    ]
+    problems += [f"code wider than its column: {text}" for text in found["wideCode"]]
+    problems += [
+        f"an assert line is not folded: {line.strip()[:60]}"
+        for line in found["visibleAsserts"][:5]
+    ]
     for url in sorted(set(found["links"])):
         target = local_file(url, base, html)
         if target is not None and not target.exists():
@@ -271,7 +327,9 @@ def check_page(context, site, page_path: str, expect_math: bool = False) -> list
 
 @pytest.mark.parametrize("page_path", PAGES)
 def test_page(context, site, page_path):
-    problems = check_page(context, site, page_path, expect_math=source_has_math(page_path))
+    problems = check_page(
+        context, site, page_path, expect_math=source_has_math(page_path)
+    )
     assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
 
 
@@ -280,11 +338,38 @@ def test_every_other_page(context, site):
     index, the general index, search, the module index."""
     _, html = site
     others = sorted(
-        str(p.relative_to(html)) for p in html.rglob("*.html")
+        str(p.relative_to(html))
+        for p in html.rglob("*.html")
         if not p.relative_to(html).parts[0].startswith("_")
         and str(p.relative_to(html)) not in PAGES
     )
     assert "index.html" in others
-    problems = [f"{page}: {problem}" for page in others
-                for problem in check_page(context, site, page)]
+    problems = [
+        f"{page}: {problem}"
+        for page in others
+        for problem in check_page(context, site, page)
+    ]
     assert not problems, "\n".join(problems)
+
+
+def test_checks_fold_and_unfold(context, site):
+    """A chapter's `assert` lines are hidden behind a button that shows them."""
+    base, _ = site
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/book/02_gradient_checking.html", wait_until="load")
+        code = page.locator("div.cell_input div.highlight pre")
+        toggle = page.locator("button.mytorch-check-toggle").first
+        before = "\n".join(code.all_inner_texts())
+        assert "assert " not in before
+        assert toggle.inner_text().startswith("Show the check")
+        pre = toggle.locator("xpath=preceding-sibling::div[1]//pre")
+        hidden = pre.inner_text()
+        toggle.click()
+        shown = pre.inner_text()
+        assert "assert" in shown and len(shown) > len(hidden)
+        assert toggle.inner_text().startswith("Hide the check")
+        # Code that is not a check is untouched: the unfolded text is the cell's source.
+        assert pre.text_content() == shown or shown in pre.text_content()
+    finally:
+        page.close()

@@ -1,4 +1,5 @@
 """nn.Dropout: inverted dropout from the seeded generator, identity in eval."""
+
 import numpy as np
 import pytest
 

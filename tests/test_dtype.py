@@ -1,4 +1,5 @@
 """float32 end to end: no silent upcast anywhere, and the dtype= constructor argument."""
+
 import numpy as np
 import pytest
 
@@ -8,19 +9,32 @@ from mytorch import nn, optim
 F32 = np.float32
 
 OPTIMIZERS = [
-    pytest.param(optim.SGD, {"lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4}, id="sgd"),
+    pytest.param(
+        optim.SGD, {"lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4}, id="sgd"
+    ),
     pytest.param(optim.Adam, {"lr": 1e-2, "weight_decay": 1e-4}, id="adam"),
-    pytest.param(optim.RMSprop, {"lr": 1e-2, "momentum": 0.5, "weight_decay": 1e-4},
-                 id="rmsprop"),
+    pytest.param(
+        optim.RMSprop, {"lr": 1e-2, "momentum": 0.5, "weight_decay": 1e-4}, id="rmsprop"
+    ),
 ]
 
 
 def make_model():
     mytorch.manual_seed(0)
     return nn.Sequential(
-        nn.Linear(2, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.1),
-        nn.Linear(16, 16), nn.GELU(), nn.Linear(16, 8), nn.GELU(approximate="tanh"),
-        nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 8), nn.Sigmoid(), nn.Linear(8, 3),
+        nn.Linear(2, 16),
+        nn.BatchNorm1d(16),
+        nn.ReLU(),
+        nn.Dropout(0.1),
+        nn.Linear(16, 16),
+        nn.GELU(),
+        nn.Linear(16, 8),
+        nn.GELU(approximate="tanh"),
+        nn.Linear(8, 8),
+        nn.Tanh(),
+        nn.Linear(8, 8),
+        nn.Sigmoid(),
+        nn.Linear(8, 3),
     )
 
 
@@ -64,10 +78,20 @@ def test_float32_eval_forward():
     assert model.eval()(X).dtype == F32
 
 
-@pytest.mark.parametrize("module", [
-    nn.ReLU(), nn.Sigmoid(), nn.Tanh(), nn.GELU(), nn.GELU(approximate="tanh"),
-    nn.Softmax(dim=0), nn.Softmax(dim=-1), nn.Dropout(0.5),
-], ids=repr)
+@pytest.mark.parametrize(
+    "module",
+    [
+        nn.ReLU(),
+        nn.Sigmoid(),
+        nn.Tanh(),
+        nn.GELU(),
+        nn.GELU(approximate="tanh"),
+        nn.Softmax(dim=0),
+        nn.Softmax(dim=-1),
+        nn.Dropout(0.5),
+    ],
+    ids=repr,
+)
 def test_activations_keep_float32(module):
     x = np.random.default_rng(0).standard_normal((4, 5)).astype(F32)
     assert module(x).dtype == F32
@@ -78,7 +102,9 @@ def test_float32_values_agree_with_float64():
     model64 = make_model().eval()
     model32 = make_model().to(F32).eval()
     X, _ = batch()
-    np.testing.assert_allclose(model32(X), model64(X.astype(np.float64)), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        model32(X), model64(X.astype(np.float64)), rtol=1e-4, atol=1e-5
+    )
 
 
 def test_mse_keeps_float32():
@@ -130,31 +156,50 @@ def test_optimizer_keeps_float32_parameters(cls, kwargs):
                 assert value.dtype == F32, key
 
 
-# long double is float64 itself on some platforms (Windows, macOS on arm64): tested only where it is wider
-OTHER_FLOATS = [np.float16] + ([np.longdouble] if np.dtype(np.longdouble).itemsize > 8 else [])
+# long double is float64 itself on some platforms (Windows, macOS on arm64): tested only
+# where it is wider
+OTHER_FLOATS = [np.float16] + (
+    [np.longdouble] if np.dtype(np.longdouble).itemsize > 8 else []
+)
 
 
 @pytest.mark.parametrize("dtype", OTHER_FLOATS)
 def test_only_float32_and_float64_are_accepted(dtype):
     name = np.dtype(dtype).name
-    for make in (lambda: nn.Linear(2, 3, dtype=dtype), lambda: nn.BatchNorm1d(3, dtype=dtype),
-                 lambda: make_model().to(dtype), lambda: nn.Parameter(np.ones(2, dtype=dtype))):
+    for make in (
+        lambda: nn.Linear(2, 3, dtype=dtype),
+        lambda: nn.BatchNorm1d(3, dtype=dtype),
+        lambda: make_model().to(dtype),
+        lambda: nn.Parameter(np.ones(2, dtype=dtype)),
+    ):
         with pytest.raises(TypeError, match=f"float32 or float64.*{name}"):
             make()
 
 
 @pytest.mark.parametrize("dtype", OTHER_FLOATS)
-@pytest.mark.parametrize("module", [nn.ReLU(), nn.Dropout(0.5), nn.GELU(), nn.Softmax(), nn.MSELoss()],
-                         ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize(
+    "module",
+    [nn.ReLU(), nn.Dropout(0.5), nn.GELU(), nn.Softmax(), nn.MSELoss()],
+    ids=lambda m: type(m).__name__,
+)
 def test_modules_without_parameters_refuse_other_dtypes_clearly(module, dtype):
     x = np.ones((4, 3), dtype=dtype)
-    with pytest.raises(TypeError, match=f"{type(module).__name__} expects .*float32 or float64, got {np.dtype(dtype).name}"):
+    with pytest.raises(
+        TypeError,
+        match=f"{type(module).__name__} expects .*float32 or float64, got {np.dtype(dtype).name}",
+    ):
         module(x, x) if isinstance(module, nn.MSELoss) else module(x)
 
 
-@pytest.mark.parametrize("layer", [nn.Linear(3, 2, dtype=F32), nn.BatchNorm1d(3, dtype=F32)],
-                         ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize(
+    "layer",
+    [nn.Linear(3, 2, dtype=F32), nn.BatchNorm1d(3, dtype=F32)],
+    ids=lambda m: type(m).__name__,
+)
 def test_a_layer_refuses_a_gradient_of_another_dtype(layer):
     out = layer(np.ones((4, 3), dtype=F32) * np.arange(4, dtype=F32)[:, None])
-    with pytest.raises(TypeError, match=r"backward got grad_output of dtype float64 but its parameters are float32"):
+    with pytest.raises(
+        TypeError,
+        match=r"backward got grad_output of dtype float64 but its parameters are float32",
+    ):
         layer.backward(np.ones(out.shape))

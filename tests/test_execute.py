@@ -1,4 +1,5 @@
 """tools/execute.py stores figures as palette PNGs: smaller, and the same picture."""
+
 import base64
 import io
 
@@ -28,7 +29,9 @@ def figure_png() -> str:
 
 
 def pixels(data: str) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"), dtype=int)
+    return np.asarray(
+        Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"), dtype=int
+    )
 
 
 def test_a_figure_is_stored_smaller_and_looks_the_same():
@@ -37,9 +40,10 @@ def test_a_figure_is_stored_smaller_and_looks_the_same():
     assert len(compact) < 0.7 * len(original)
     before, after = pixels(original), pixels(compact)
     assert before.shape == after.shape
-    assert np.abs(before - after).mean() < 0.5           # out of 255, on average
+    assert np.abs(before - after).mean() < 0.5  # out of 255, on average
     assert np.percentile(np.abs(before - after), 99.9) <= 16
-    assert (after[0, 0] == 255).all()                     # the white background stays white
+    # the white background stays white
+    assert (after[0, 0] == 255).all()
 
 
 def test_an_image_a_palette_would_change_is_kept():
@@ -47,7 +51,7 @@ def test_an_image_a_palette_would_change_is_kept():
     buffer = io.BytesIO()
     Image.fromarray(noise).save(buffer, "PNG")
     data = base64.b64encode(buffer.getvalue()).decode() + "\n"
-    assert execute.compact_png(data) == data              # 12k colours: not a plot
+    assert execute.compact_png(data) == data  # 12k colours: not a plot
 
 
 def test_a_transparent_image_is_kept():

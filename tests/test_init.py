@@ -1,4 +1,5 @@
 """nn.init and the seeded generator: bounds, standard deviations, reproducibility."""
+
 import math
 import re
 
@@ -23,12 +24,22 @@ def big():
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fill, bound", [
-    (lambda t: init.kaiming_uniform_(t), math.sqrt(2) * math.sqrt(3 / FAN_IN)),
-    (lambda t: init.kaiming_uniform_(t, nonlinearity="relu"), math.sqrt(6 / FAN_IN)),
-    (lambda t: init.xavier_uniform_(t), math.sqrt(6 / (FAN_IN + FAN_OUT))),
-    (lambda t: init.xavier_uniform_(t, gain=2.0), 2 * math.sqrt(6 / (FAN_IN + FAN_OUT))),
-], ids=["kaiming", "kaiming-relu", "xavier", "xavier-gain2"])
+@pytest.mark.parametrize(
+    "fill, bound",
+    [
+        (lambda t: init.kaiming_uniform_(t), math.sqrt(2) * math.sqrt(3 / FAN_IN)),
+        (
+            lambda t: init.kaiming_uniform_(t, nonlinearity="relu"),
+            math.sqrt(6 / FAN_IN),
+        ),
+        (lambda t: init.xavier_uniform_(t), math.sqrt(6 / (FAN_IN + FAN_OUT))),
+        (
+            lambda t: init.xavier_uniform_(t, gain=2.0),
+            2 * math.sqrt(6 / (FAN_IN + FAN_OUT)),
+        ),
+    ],
+    ids=["kaiming", "kaiming-relu", "xavier", "xavier-gain2"],
+)
 def test_uniform_bound(fill, bound):
     mytorch.manual_seed(0)
     w = fill(big())
@@ -38,11 +49,18 @@ def test_uniform_bound(fill, bound):
     assert abs(w.mean()) < 0.02 * bound
 
 
-@pytest.mark.parametrize("fill, std", [
-    (lambda t: init.kaiming_normal_(t), math.sqrt(2 / FAN_IN)),
-    (lambda t: init.xavier_normal_(t), math.sqrt(2 / (FAN_IN + FAN_OUT))),
-    (lambda t: init.xavier_normal_(t, gain=3.0), 3 * math.sqrt(2 / (FAN_IN + FAN_OUT))),
-], ids=["kaiming", "xavier", "xavier-gain3"])
+@pytest.mark.parametrize(
+    "fill, std",
+    [
+        (lambda t: init.kaiming_normal_(t), math.sqrt(2 / FAN_IN)),
+        (lambda t: init.xavier_normal_(t), math.sqrt(2 / (FAN_IN + FAN_OUT))),
+        (
+            lambda t: init.xavier_normal_(t, gain=3.0),
+            3 * math.sqrt(2 / (FAN_IN + FAN_OUT)),
+        ),
+    ],
+    ids=["kaiming", "xavier", "xavier-gain3"],
+)
 def test_normal_std(fill, std):
     mytorch.manual_seed(0)
     w = fill(big())
@@ -60,18 +78,34 @@ def test_zeros_and_ones():
     np.testing.assert_array_equal(t, 1.0)
 
 
-@pytest.mark.parametrize("fill", [init.kaiming_uniform_, init.kaiming_normal_,
-                                  init.xavier_uniform_, init.xavier_normal_,
-                                  init.zeros_, init.ones_])
+@pytest.mark.parametrize(
+    "fill",
+    [
+        init.kaiming_uniform_,
+        init.kaiming_normal_,
+        init.xavier_uniform_,
+        init.xavier_normal_,
+        init.zeros_,
+        init.ones_,
+    ],
+)
 def test_fills_an_ndarray_in_place_and_returns_it(fill):
     t = np.full((5, 6), np.nan)
     assert fill(t) is t
     assert np.isfinite(t).all()
 
 
-@pytest.mark.parametrize("fill", [init.kaiming_uniform_, init.kaiming_normal_,
-                                  init.xavier_uniform_, init.xavier_normal_,
-                                  init.zeros_, init.ones_])
+@pytest.mark.parametrize(
+    "fill",
+    [
+        init.kaiming_uniform_,
+        init.kaiming_normal_,
+        init.xavier_uniform_,
+        init.xavier_normal_,
+        init.zeros_,
+        init.ones_,
+    ],
+)
 def test_fills_a_parameter_and_returns_it(fill):
     p = nn.Parameter(np.full((5, 6), np.nan))
     assert fill(p) is p
@@ -137,8 +171,15 @@ def test_different_seeds_give_different_models():
     assert not np.array_equal(first["0.weight"], second["0.weight"])
 
 
-@pytest.mark.parametrize("fill", [init.kaiming_uniform_, init.kaiming_normal_,
-                                  init.xavier_uniform_, init.xavier_normal_])
+@pytest.mark.parametrize(
+    "fill",
+    [
+        init.kaiming_uniform_,
+        init.kaiming_normal_,
+        init.xavier_uniform_,
+        init.xavier_normal_,
+    ],
+)
 def test_explicit_rng_is_used_and_global_generator_untouched(fill):
     mytorch.manual_seed(0)
     state = mytorch.random.get_generator().bit_generator.state
@@ -148,22 +189,33 @@ def test_explicit_rng_is_used_and_global_generator_untouched(fill):
     assert mytorch.random.get_generator().bit_generator.state == state
 
 
-@pytest.mark.parametrize("fill", [init.kaiming_uniform_, init.xavier_normal_, init.zeros_])
+@pytest.mark.parametrize(
+    "fill", [init.kaiming_uniform_, init.xavier_normal_, init.zeros_]
+)
 def test_integer_arrays_are_refused(fill):
     with pytest.raises(TypeError) as excinfo:
         fill(np.zeros((3, 4), dtype=np.int64))
     assert_message(excinfo, "dtype int64")
 
 
-@pytest.mark.parametrize("fill", [init.kaiming_uniform_, init.kaiming_normal_,
-                                  init.xavier_uniform_, init.xavier_normal_])
+@pytest.mark.parametrize(
+    "fill",
+    [
+        init.kaiming_uniform_,
+        init.kaiming_normal_,
+        init.xavier_uniform_,
+        init.xavier_normal_,
+    ],
+)
 def test_fan_based_init_needs_a_matrix(fill):
     with pytest.raises(ValueError) as excinfo:
         fill(np.zeros(5))
     assert_message(excinfo, r"\(5,\)")
 
 
-@pytest.mark.parametrize("seed, error", [("0", TypeError), (1.5, TypeError), (-1, ValueError)])
+@pytest.mark.parametrize(
+    "seed, error", [("0", TypeError), (1.5, TypeError), (-1, ValueError)]
+)
 def test_manual_seed_validates_its_argument(seed, error):
     with pytest.raises(error) as excinfo:
         mytorch.manual_seed(seed)
@@ -171,29 +223,53 @@ def test_manual_seed_validates_its_argument(seed, error):
 
 
 @pytest.mark.parametrize("fill", [init.xavier_uniform_, init.xavier_normal_])
-@pytest.mark.parametrize("gain, error, message", [
-    ("a", TypeError, r"\(gain\) must be a number, got str 'a'"),
-    (-1.0, ValueError, r"\(gain\) must be a finite number >= 0, got -1.0"),
-    (math.nan, ValueError, r"\(gain\) must be a finite number >= 0, got nan"),
-], ids=["str", "negative", "nan"])
+@pytest.mark.parametrize(
+    "gain, error, message",
+    [
+        ("a", TypeError, r"\(gain\) must be a number, got str 'a'"),
+        (-1.0, ValueError, r"\(gain\) must be a finite number >= 0, got -1.0"),
+        (math.nan, ValueError, r"\(gain\) must be a finite number >= 0, got nan"),
+    ],
+    ids=["str", "negative", "nan"],
+)
 def test_gain_must_be_a_finite_number_at_least_zero(fill, gain, error, message):
     with pytest.raises(error, match=fill.__name__ + message):
         fill(np.empty((3, 4)), gain=gain)
 
 
-@pytest.mark.parametrize("fill", [init.kaiming_uniform_, init.kaiming_normal_,
-                                  init.xavier_uniform_, init.xavier_normal_])
+@pytest.mark.parametrize(
+    "fill",
+    [
+        init.kaiming_uniform_,
+        init.kaiming_normal_,
+        init.xavier_uniform_,
+        init.xavier_normal_,
+    ],
+)
 @pytest.mark.parametrize("shape", [(3, 0), (0, 3)])
 def test_a_fan_of_zero_is_refused(fill, shape):
-    with pytest.raises(ValueError, match=r"both >= 1, got shape " + re.escape(str(shape))):
+    with pytest.raises(
+        ValueError, match=r"both >= 1, got shape " + re.escape(str(shape))
+    ):
         fill(np.empty(shape))
 
 
-@pytest.mark.parametrize("fill", [init.kaiming_uniform_, init.kaiming_normal_,
-                                  init.xavier_uniform_, init.xavier_normal_])
-@pytest.mark.parametrize("rng", [42, 0, np.random.RandomState(0)], ids=["42", "0", "RandomState"])
+@pytest.mark.parametrize(
+    "fill",
+    [
+        init.kaiming_uniform_,
+        init.kaiming_normal_,
+        init.xavier_uniform_,
+        init.xavier_normal_,
+    ],
+)
+@pytest.mark.parametrize(
+    "rng", [42, 0, np.random.RandomState(0)], ids=["42", "0", "RandomState"]
+)
 def test_rng_must_be_a_generator(fill, rng):
-    with pytest.raises(TypeError, match=r"rng to be None or a numpy.random.Generator, got"):
+    with pytest.raises(
+        TypeError, match=r"rng to be None or a numpy.random.Generator, got"
+    ):
         fill(np.empty((3, 4)), rng=rng)
 
 

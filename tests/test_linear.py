@@ -1,4 +1,5 @@
 """nn.Linear: y = x @ W.T + b, PyTorch's layout, its gradients and its errors."""
+
 import math
 
 import numpy as np
@@ -44,8 +45,16 @@ def test_forward_is_x_times_weight_transposed_plus_bias(rng):
     layer = nn.Linear(3, 4)
     layer.bias.data[...] = rng.standard_normal(4)
     x = rng.standard_normal((5, 3))
-    expected = np.array([[sum(x[n, i] * layer.weight.data[o, i] for i in range(3))
-                          + layer.bias.data[o] for o in range(4)] for n in range(5)])
+    expected = np.array(
+        [
+            [
+                sum(x[n, i] * layer.weight.data[o, i] for i in range(3))
+                + layer.bias.data[o]
+                for o in range(4)
+            ]
+            for n in range(5)
+        ]
+    )
     np.testing.assert_allclose(layer(x), expected, rtol=1e-12, atol=1e-12)
 
 
@@ -96,7 +105,10 @@ def test_init_choices_bound_the_weights(init):
 
 def test_repr_is_pytorch_like():
     assert repr(nn.Linear(2, 3)) == "Linear(in_features=2, out_features=3, bias=True)"
-    assert repr(nn.Linear(2, 3, bias=False)) == "Linear(in_features=2, out_features=3, bias=False)"
+    assert (
+        repr(nn.Linear(2, 3, bias=False))
+        == "Linear(in_features=2, out_features=3, bias=False)"
+    )
 
 
 def test_backward_before_forward_raises():
@@ -123,12 +135,15 @@ def test_input_that_is_not_two_dimensional_is_refused(shape):
     assert_message(excinfo, shape_pattern(shape), r"\(N, 2\)")
 
 
-@pytest.mark.parametrize("kwargs, name, value", [
-    ({"in_features": 0, "out_features": 3}, "in_features", "0"),
-    ({"in_features": -2, "out_features": 3}, "in_features", "-2"),
-    ({"in_features": 2, "out_features": 0}, "out_features", "0"),
-    ({"in_features": 2, "out_features": -1}, "out_features", "-1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name, value",
+    [
+        ({"in_features": 0, "out_features": 3}, "in_features", "0"),
+        ({"in_features": -2, "out_features": 3}, "in_features", "-2"),
+        ({"in_features": 2, "out_features": 0}, "out_features", "0"),
+        ({"in_features": 2, "out_features": -1}, "out_features", "-1"),
+    ],
+)
 def test_non_positive_sizes_are_refused(kwargs, name, value):
     with pytest.raises(ValueError) as excinfo:
         nn.Linear(**kwargs)
@@ -148,10 +163,14 @@ def test_unknown_init_lists_the_choices():
     assert_message(excinfo, "init", "kaiming", "he", "xavier")
 
 
-@pytest.mark.parametrize("x, pattern", [
-    ([[1.0, 2.0]], "list"),
-    (np.ones((4, 2), dtype=np.int64), "int64"),
-], ids=["list", "int-array"])
+@pytest.mark.parametrize(
+    "x, pattern",
+    [
+        ([[1.0, 2.0]], "list"),
+        (np.ones((4, 2), dtype=np.int64), "int64"),
+    ],
+    ids=["list", "int-array"],
+)
 def test_input_must_be_a_float_ndarray(x, pattern):
     with pytest.raises(TypeError) as excinfo:
         nn.Linear(2, 3)(x)

@@ -1,4 +1,5 @@
 """Losses: CrossEntropyLoss (log-sum-exp) and MSELoss, both reductions."""
+
 import math
 
 import numpy as np
@@ -38,13 +39,16 @@ def batch(rng):
 def test_cross_entropy_value(batch, reduction):
     logits, target = batch
     loss = nn.CrossEntropyLoss(reduction=reduction)(logits, target)
-    assert loss == pytest.approx(ref_cross_entropy(logits, target, reduction), rel=1e-12)
+    assert loss == pytest.approx(
+        ref_cross_entropy(logits, target, reduction), rel=1e-12
+    )
 
 
 def test_cross_entropy_default_reduction_is_mean(batch):
     logits, target = batch
     assert nn.CrossEntropyLoss()(logits, target) == pytest.approx(
-        ref_cross_entropy(logits, target, "mean"), rel=1e-12)
+        ref_cross_entropy(logits, target, "mean"), rel=1e-12
+    )
 
 
 def test_cross_entropy_sum_is_n_times_mean(batch):
@@ -71,9 +75,12 @@ def test_cross_entropy_backward_is_softmax_minus_onehot(batch, reduction):
     logits, target = batch
     criterion = nn.CrossEntropyLoss(reduction=reduction)
     criterion(logits, target)
-    np.testing.assert_allclose(criterion.backward(),
-                               ref_cross_entropy_grad(logits, target, reduction), rtol=1e-12,
-                               atol=1e-15)
+    np.testing.assert_allclose(
+        criterion.backward(),
+        ref_cross_entropy_grad(logits, target, reduction),
+        rtol=1e-12,
+        atol=1e-15,
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -119,8 +126,12 @@ def test_cross_entropy_gradient_has_no_subnormal_entries(dtype, margin, reductio
     grad = criterion.backward()
     tiny = np.finfo(dtype).tiny
     exp = np.exp(logits - logits.max(axis=1, keepdims=True))
-    formula = (exp / exp.sum(axis=1, keepdims=True) - np.eye(3)[target]) / (2 if reduction == "mean" else 1)
-    assert 0 < formula[0, 1] < tiny, "the formula must produce a subnormal entry, or the test checks nothing"
+    formula = (exp / exp.sum(axis=1, keepdims=True) - np.eye(3)[target]) / (
+        2 if reduction == "mean" else 1
+    )
+    assert 0 < formula[0, 1] < tiny, (
+        "the formula must produce a subnormal entry, or the test checks nothing"
+    )
     assert not ((grad != 0) & (np.abs(grad) < tiny)).any()
     np.testing.assert_array_equal(grad[0], [0, 0, 0])
     np.testing.assert_allclose(grad[1], formula[1], rtol=1e-6)
@@ -137,7 +148,9 @@ def test_mse_value(rng, shape, reduction):
     pred, target = rng.standard_normal(shape), rng.standard_normal(shape)
     squares = [(p - t) ** 2 for p, t in zip(pred.ravel(), target.ravel())]
     expected = math.fsum(squares) / (len(squares) if reduction == "mean" else 1)
-    assert nn.MSELoss(reduction=reduction)(pred, target) == pytest.approx(expected, rel=1e-12)
+    assert nn.MSELoss(reduction=reduction)(pred, target) == pytest.approx(
+        expected, rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -146,7 +159,9 @@ def test_mse_backward(rng, reduction):
     criterion = nn.MSELoss(reduction=reduction)
     criterion(pred, target)
     scale = 2 / pred.size if reduction == "mean" else 2
-    np.testing.assert_allclose(criterion.backward(), scale * (pred - target), rtol=1e-12)
+    np.testing.assert_allclose(
+        criterion.backward(), scale * (pred - target), rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -157,7 +172,9 @@ def test_mse_gradcheck(rng, reduction):
 
 def test_mse_default_reduction_is_mean(rng):
     pred, target = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
-    assert nn.MSELoss()(pred, target) == pytest.approx(((pred - target) ** 2).mean(), rel=1e-12)
+    assert nn.MSELoss()(pred, target) == pytest.approx(
+        ((pred - target) ** 2).mean(), rel=1e-12
+    )
 
 
 def test_mse_returns_numpy_scalar(rng):
@@ -192,10 +209,18 @@ def test_cross_entropy_label_out_of_range(batch, bad):
     assert_message(excinfo, "target", rf"(?<![\d.]){bad}(?![\d.])", r"0, [34]")
 
 
-@pytest.mark.parametrize("label_dtype, bad", [(dtype, getattr(np.iinfo(dtype), end))
-                                              for dtype in (np.int8, np.int64) for end in ("min", "max")]
-                         + [(np.uint8, 255), (np.uint64, np.iinfo(np.uint64).max)])
-def test_cross_entropy_label_check_holds_at_the_ends_of_the_label_dtype(batch, label_dtype, bad):
+@pytest.mark.parametrize(
+    "label_dtype, bad",
+    [
+        (dtype, getattr(np.iinfo(dtype), end))
+        for dtype in (np.int8, np.int64)
+        for end in ("min", "max")
+    ]
+    + [(np.uint8, 255), (np.uint64, np.iinfo(np.uint64).max)],
+)
+def test_cross_entropy_label_check_holds_at_the_ends_of_the_label_dtype(
+    batch, label_dtype, bad
+):
     logits, target = batch
     target = target.astype(label_dtype)
     target[2] = bad
@@ -256,16 +281,22 @@ def test_empty_batches_are_refused():
 
 
 def test_cross_entropy_with_zero_classes_says_so():
-    with pytest.raises(ValueError, match=r"CrossEntropyLoss got logits of shape \(3, 0\): "
-                                         r"expected at least one class \(C >= 1\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"CrossEntropyLoss got logits of shape \(3, 0\): "
+        r"expected at least one class \(C >= 1\)",
+    ):
         nn.CrossEntropyLoss()(np.zeros((3, 0)), np.zeros(3, dtype=np.int64))
 
 
 def test_mse_refuses_a_target_wider_than_the_prediction():
     # cast to float32, a float64 target 1e-9 away would give a loss of exactly 0
     prediction = np.ones(4, dtype=np.float32)
-    with pytest.raises(TypeError, match=r"MSELoss got target of dtype float64 but prediction of "
-                                        r"dtype float32: the loss would be computed in float32"):
+    with pytest.raises(
+        TypeError,
+        match=r"MSELoss got target of dtype float64 but prediction of "
+        r"dtype float32: the loss would be computed in float32",
+    ):
         nn.MSELoss()(prediction, np.ones(4) + 1e-9)
 
 

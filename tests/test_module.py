@@ -1,4 +1,5 @@
 """Module, Parameter and Sequential: registration, names, modes, state dicts, repr."""
+
 import numpy as np
 import pytest
 
@@ -60,25 +61,41 @@ def test_named_parameters_of_a_sequential():
 
 
 def test_named_parameters_of_nested_sequentials():
-    model = nn.Sequential(nn.Sequential(nn.Linear(2, 3), nn.ReLU()), nn.Linear(3, 1, bias=False))
-    assert [name for name, _ in model.named_parameters()] == ["0.0.weight", "0.0.bias",
-                                                              "1.weight"]
+    model = nn.Sequential(
+        nn.Sequential(nn.Linear(2, 3), nn.ReLU()), nn.Linear(3, 1, bias=False)
+    )
+    assert [name for name, _ in model.named_parameters()] == [
+        "0.0.weight",
+        "0.0.bias",
+        "1.weight",
+    ]
 
 
 def test_named_parameters_of_a_user_module():
     names = [name for name, _ in Net().named_parameters()]
-    assert set(names) == {"fc.weight", "fc.bias", "body.1.weight", "body.1.bias", "scale"}
+    assert set(names) == {
+        "fc.weight",
+        "fc.bias",
+        "body.1.weight",
+        "body.1.bias",
+        "scale",
+    }
     assert names.index("fc.weight") < names.index("body.1.weight")
 
 
 def test_parameters_are_the_named_ones_in_order():
     model = mlp()
-    assert [id(p) for p in model.parameters()] == [id(p) for _, p in model.named_parameters()]
+    assert [id(p) for p in model.parameters()] == [
+        id(p) for _, p in model.named_parameters()
+    ]
     assert all(isinstance(p, nn.Parameter) for p in model.parameters())
 
 
 def test_named_buffers():
-    assert [name for name, _ in mlp().named_buffers()] == ["1.running_mean", "1.running_var"]
+    assert [name for name, _ in mlp().named_buffers()] == [
+        "1.running_mean",
+        "1.running_var",
+    ]
     assert len(list(mlp().buffers())) == 2
     assert [name for name, _ in Net().named_buffers()] == ["offset"]
 
@@ -130,15 +147,29 @@ def test_sequential_backward_runs_in_reverse(rng):
     np.testing.assert_allclose(layers[0].weight.grad, copies[0].weight.grad, rtol=1e-15)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 4), nn.GELU(),
-                          nn.Linear(4, 2)),
-    lambda: nn.Sequential(nn.Linear(3, 6), nn.BatchNorm1d(6), nn.Sigmoid(), nn.Dropout(0.3),
-                          nn.Linear(6, 4), nn.GELU(approximate="tanh"), nn.Linear(4, 3),
-                          nn.Softmax(dim=-1)),
-    lambda: nn.Sequential(nn.Sequential(nn.Linear(3, 4), nn.Tanh()),
-                          nn.Sequential(nn.Linear(4, 2, bias=False), nn.Softmax(dim=0))),
-], ids=["mlp", "batchnorm-dropout-softmax", "nested"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: nn.Sequential(
+            nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 4), nn.GELU(), nn.Linear(4, 2)
+        ),
+        lambda: nn.Sequential(
+            nn.Linear(3, 6),
+            nn.BatchNorm1d(6),
+            nn.Sigmoid(),
+            nn.Dropout(0.3),
+            nn.Linear(6, 4),
+            nn.GELU(approximate="tanh"),
+            nn.Linear(4, 3),
+            nn.Softmax(dim=-1),
+        ),
+        lambda: nn.Sequential(
+            nn.Sequential(nn.Linear(3, 4), nn.Tanh()),
+            nn.Sequential(nn.Linear(4, 2, bias=False), nn.Softmax(dim=0)),
+        ),
+    ],
+    ids=["mlp", "batchnorm-dropout-softmax", "nested"],
+)
 def test_sequential_gradcheck(rng, make):
     mytorch.manual_seed(0)
     assert_gradcheck(make(), rng.standard_normal((5, 3)))
@@ -147,8 +178,14 @@ def test_sequential_gradcheck(rng, make):
 def test_gradcheck_of_a_user_module(rng):
     mytorch.manual_seed(0)
     errors = assert_gradcheck(Net(), rng.standard_normal((4, 3)))
-    assert set(errors) == {"input", "fc.weight", "fc.bias", "body.1.weight", "body.1.bias",
-                           "scale"}
+    assert set(errors) == {
+        "input",
+        "fc.weight",
+        "fc.bias",
+        "body.1.weight",
+        "body.1.bias",
+        "scale",
+    }
 
 
 def test_gradcheck_of_a_network_with_its_loss(rng):
@@ -202,7 +239,9 @@ def test_modules_start_in_training_mode():
 
 
 def test_eval_and_train_recurse_and_return_self():
-    model = nn.Sequential(nn.Sequential(nn.Linear(2, 2), nn.Dropout()), nn.BatchNorm1d(2))
+    model = nn.Sequential(
+        nn.Sequential(nn.Linear(2, 2), nn.Dropout()), nn.BatchNorm1d(2)
+    )
     assert model.eval() is model
     assert not any(m.training for m in model.modules())
     assert model.train() is model
@@ -212,7 +251,9 @@ def test_eval_and_train_recurse_and_return_self():
 
 
 def test_eval_mode_is_deterministic(rng):
-    model = nn.Sequential(nn.Linear(2, 8), nn.BatchNorm1d(8), nn.Dropout(0.5), nn.Linear(8, 2))
+    model = nn.Sequential(
+        nn.Linear(2, 8), nn.BatchNorm1d(8), nn.Dropout(0.5), nn.Linear(8, 2)
+    )
     model(rng.standard_normal((16, 2)))
     model.eval()
     x = rng.standard_normal((3, 2))
@@ -223,8 +264,16 @@ def test_eval_mode_is_deterministic(rng):
 # state_dict / load_state_dict
 # --------------------------------------------------------------------------
 
-MLP_KEYS = {"0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
-            "3.weight", "3.bias"}
+MLP_KEYS = {
+    "0.weight",
+    "0.bias",
+    "1.weight",
+    "1.bias",
+    "1.running_mean",
+    "1.running_var",
+    "3.weight",
+    "3.bias",
+}
 
 
 def test_state_dict_keys_include_buffers():
@@ -283,8 +332,15 @@ def test_load_state_dict_reports_every_problem_at_once():
     sd["3.weight"] = np.zeros((5, 5))
     with pytest.raises(RuntimeError) as excinfo:
         model.load_state_dict(sd)
-    assert_message(excinfo, "0.bias", "1.running_var", "extra.weight", r"3\.weight",
-                   r"\(5, 5\)", r"\(3, 4\)")
+    assert_message(
+        excinfo,
+        "0.bias",
+        "1.running_var",
+        "extra.weight",
+        r"3\.weight",
+        r"\(5, 5\)",
+        r"\(3, 4\)",
+    )
 
 
 def test_failed_load_changes_nothing():
@@ -302,7 +358,8 @@ def test_failed_load_on_a_bad_value_changes_nothing():
     model = mlp()
     before = model.state_dict()
     sd = {name: value + 1.0 for name, value in before.items()}
-    sd["3.bias"] = np.array(["a", "b", "c"])  # the last entry: every other one would fit
+    # the last entry: every other one would fit
+    sd["3.bias"] = np.array(["a", "b", "c"])
     with pytest.raises(RuntimeError) as excinfo:
         model.load_state_dict(sd)
     assert_message(excinfo, r"3\.bias", "real numbers", "<U1")
@@ -310,20 +367,26 @@ def test_failed_load_on_a_bad_value_changes_nothing():
         np.testing.assert_array_equal(value, before[name], err_msg=name)
 
 
-@pytest.mark.parametrize("state_dict", [None, [("0.weight", np.zeros((4, 2)))]], ids=["None", "list"])
+@pytest.mark.parametrize(
+    "state_dict", [None, [("0.weight", np.zeros((4, 2)))]], ids=["None", "list"]
+)
 def test_load_state_dict_needs_a_mapping(state_dict):
     with pytest.raises(TypeError) as excinfo:
         mlp().load_state_dict(state_dict)
     assert_message(excinfo, "dict", type(state_dict).__name__)
 
 
-@pytest.mark.parametrize("mutate, name", [
-    (lambda sd: sd.pop("0.weight"), "0.weight"),
-    (lambda sd: sd.update({7: np.zeros(1)}), "7"),
-    (lambda sd: sd.update({"0.bias": np.zeros(4, dtype=complex)}), "0.bias"),
-    (lambda sd: sd.update({"4.weight": np.zeros(1)}), "4.weight"),
-    (lambda sd: sd.update({"1.running_mean": np.zeros(5)}), "1.running_mean"),
-], ids=["missing", "non-string-key", "complex", "unexpected", "wrong-shape"])
+@pytest.mark.parametrize(
+    "mutate, name",
+    [
+        (lambda sd: sd.pop("0.weight"), "0.weight"),
+        (lambda sd: sd.update({7: np.zeros(1)}), "7"),
+        (lambda sd: sd.update({"0.bias": np.zeros(4, dtype=complex)}), "0.bias"),
+        (lambda sd: sd.update({"4.weight": np.zeros(1)}), "4.weight"),
+        (lambda sd: sd.update({"1.running_mean": np.zeros(5)}), "1.running_mean"),
+    ],
+    ids=["missing", "non-string-key", "complex", "unexpected", "wrong-shape"],
+)
 def test_load_state_dict_is_strict(mutate, name):
     model = mlp()
     sd = model.state_dict()
@@ -398,8 +461,13 @@ def test_api_training_loop_learns(rng):
     X = rng.standard_normal((64, 2))
     y = (np.arctan2(X[:, 1], X[:, 0]) // (2 * np.pi / 3) % 3).astype(np.int64)
     mytorch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(2, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Dropout(0.1),
-                          nn.Linear(64, 3))
+    model = nn.Sequential(
+        nn.Linear(2, 64),
+        nn.BatchNorm1d(64),
+        nn.ReLU(),
+        nn.Dropout(0.1),
+        nn.Linear(64, 3),
+    )
     criterion = nn.CrossEntropyLoss()
     opt = optim.Adam(model.parameters(), lr=1e-2)
     model.train()
@@ -471,7 +539,8 @@ def test_a_module_without_super_init_works_like_any_other():
 
     module = NoInit()
     assert [name for name, _ in module.named_parameters()] == ["fc.weight", "fc.bias"]
-    assert list(module.state_dict()) == ["offset", "fc.weight", "fc.bias"]  # its own state first, as in PyTorch
+    # its own state first, as in PyTorch
+    assert list(module.state_dict()) == ["offset", "fc.weight", "fc.bias"]
     assert module.eval() is module and not module.training and not module.fc.training
     assert module.train().training
 
@@ -486,8 +555,15 @@ def test_parameters_follow_the_order_attributes_were_first_assigned():
     net = Net()
     net.fc = nn.Linear(3, 4)  # a new layer in the old place
     net.extra = nn.Parameter(np.zeros(1))
-    assert [name for name, _ in net.named_parameters()] == ["scale", "extra", "fc.weight", "fc.bias",
-                                                           "body.1.weight", "body.1.bias"]  # own ones first
+    assert [name for name, _ in net.named_parameters()] == [
+        "scale",
+        "extra",
+        "fc.weight",
+        "fc.bias",
+        # own ones first
+        "body.1.weight",
+        "body.1.bias",
+    ]
     assert [name for name, _ in net.named_children()] == ["fc", "body"]
 
 
@@ -559,17 +635,22 @@ def test_repr_indents_each_level_of_nesting():
 # load_state_dict(strict=False)
 # --------------------------------------------------------------------------
 
+
 def test_non_strict_load_fills_a_new_head_on_a_trained_body():
     trained = mlp()
     trained[3].weight.data[...] = 7.0
     mytorch.manual_seed(1)
-    model = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 5))
+    model = nn.Sequential(
+        nn.Linear(2, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 5)
+    )
     head_before = model[3].weight.data.copy()
     sd = {k: v for k, v in trained.state_dict().items() if not k.startswith("3.")}
     sd["extra"] = np.zeros(2)
     result = model.load_state_dict(sd, strict=False)
     assert result == (["3.weight", "3.bias"], ["extra"])
-    assert result.missing_keys == ["3.weight", "3.bias"] and result.unexpected_keys == ["extra"]
+    assert result.missing_keys == ["3.weight", "3.bias"] and result.unexpected_keys == [
+        "extra"
+    ]
     for key in sd:
         if key != "extra":
             np.testing.assert_array_equal(model.state_dict()[key], sd[key], err_msg=key)
@@ -591,9 +672,12 @@ def test_non_strict_load_still_refuses_wrong_shapes_and_types_and_loads_nothing(
     del sd["0.bias"]
     sd["3.weight"] = np.zeros((5, 5))
     sd["3.bias"] = np.zeros(3, dtype=complex)
-    with pytest.raises(RuntimeError, match=r"Sequential\.load_state_dict failed: wrong shapes: "
-                                           r"3\.weight: expected shape \(3, 4\), got \(5, 5\); "
-                                           r"wrong types: 3\.bias: expected real numbers, got dtype complex128$"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"Sequential\.load_state_dict failed: wrong shapes: "
+        r"3\.weight: expected shape \(3, 4\), got \(5, 5\); "
+        r"wrong types: 3\.bias: expected real numbers, got dtype complex128$",
+    ):
         model.load_state_dict(sd, strict=False)
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, before[name], err_msg=name)
@@ -601,7 +685,9 @@ def test_non_strict_load_still_refuses_wrong_shapes_and_types_and_loads_nothing(
 
 @pytest.mark.parametrize("strict", ["False", 0, None])
 def test_strict_must_be_a_bool(strict):
-    with pytest.raises(TypeError, match=r"Sequential\.load_state_dict\(strict\) must be a bool"):
+    with pytest.raises(
+        TypeError, match=r"Sequential\.load_state_dict\(strict\) must be a bool"
+    ):
         mlp().load_state_dict(mlp().state_dict(), strict=strict)
 
 
@@ -609,18 +695,27 @@ def test_strict_must_be_a_bool(strict):
 # Cycles: a module that holds itself, or a child that refers to its parent
 # --------------------------------------------------------------------------
 
+
 def cyclic():
     model = Net()
-    model.me = model              # a module holding itself
+    model.me = model  # a module holding itself
     model.body[1].parent = model  # a child referring to its parent
     return model
 
 
 def test_traversals_visit_each_module_once_in_a_cycle():
     model, reference = cyclic(), Net()
-    assert [n for n, _ in model.named_parameters()] == [n for n, _ in reference.named_parameters()]
+    assert [n for n, _ in model.named_parameters()] == [
+        n for n, _ in reference.named_parameters()
+    ]
     assert len(list(model.parameters())) == 5
-    assert [n for n, _ in model.named_modules()] == ["", "fc", "body", "body.0", "body.1"]
+    assert [n for n, _ in model.named_modules()] == [
+        "",
+        "fc",
+        "body",
+        "body.0",
+        "body.1",
+    ]
     assert list(model.state_dict()) == list(reference.state_dict())
     assert [n for n, _ in model.named_buffers()] == ["offset"]
 

@@ -1,4 +1,5 @@
-"""A forward between the loss and `backward` (logging, validation) must not change the gradients.
+"""A forward between the loss and `backward` (logging, validation) must not change the
+gradients.
 
 Each module's backward differentiates the last forward made in its current
 mode with gradients enabled: forwards under `mytorch.no_grad()` cache
@@ -6,6 +7,7 @@ nothing, forwards in eval mode keep a cache of their own, and the caches
 are copies, so changing the input or output arrays in place after forward
 changes nothing either.
 """
+
 import numpy as np
 import pytest
 
@@ -17,8 +19,16 @@ N = 6
 
 
 def mlp():
-    return nn.Sequential(nn.Linear(3, 8), nn.BatchNorm1d(8), nn.GELU(), nn.Dropout(0.3),
-                         nn.Linear(8, 5), nn.Tanh(), nn.Linear(5, 4), nn.Softmax())
+    return nn.Sequential(
+        nn.Linear(3, 8),
+        nn.BatchNorm1d(8),
+        nn.GELU(),
+        nn.Dropout(0.3),
+        nn.Linear(8, 5),
+        nn.Tanh(),
+        nn.Linear(5, 4),
+        nn.Softmax(),
+    )
 
 
 MODULES = {
@@ -36,7 +46,8 @@ MODULES = {
 
 
 def run(make, between=None, mutate=False):
-    """Forward a batch in training mode, optionally do `between(module, other_batch)`, then backward.
+    """Forward a batch in training mode, optionally do `between(module, other_batch)`,
+    then backward.
 
     Returns the input gradient and every parameter gradient.
     """
@@ -72,8 +83,11 @@ def no_grad_eval_forward(module, other):
         eval_forward(module, other)
 
 
-@pytest.mark.parametrize("between", [eval_forward, no_grad_forward, no_grad_eval_forward, "mutate"],
-                         ids=["eval", "no_grad", "no_grad-eval", "in-place"])
+@pytest.mark.parametrize(
+    "between",
+    [eval_forward, no_grad_forward, no_grad_eval_forward, "mutate"],
+    ids=["eval", "no_grad", "no_grad-eval", "in-place"],
+)
 @pytest.mark.parametrize("name", MODULES)
 def test_a_forward_between_forward_and_backward_changes_no_gradient(name, between):
     clean = run(MODULES[name])
@@ -86,12 +100,17 @@ def test_a_forward_between_forward_and_backward_changes_no_gradient(name, betwee
         np.testing.assert_array_equal(other[key], clean[key], err_msg=f"{name}: {key}")
 
 
-@pytest.mark.parametrize("make, target", [
-    (nn.CrossEntropyLoss, np.array([0, 2, 1, 3, 3, 0])),
-    (nn.MSELoss, np.linspace(-1, 1, 24).reshape(N, 4)),
-])
+@pytest.mark.parametrize(
+    "make, target",
+    [
+        (nn.CrossEntropyLoss, np.array([0, 2, 1, 3, 3, 0])),
+        (nn.MSELoss, np.linspace(-1, 1, 24).reshape(N, 4)),
+    ],
+)
 @pytest.mark.parametrize("mode", ["eval", "no_grad"])
-def test_a_loss_forward_between_loss_and_backward_changes_no_gradient(make, target, mode):
+def test_a_loss_forward_between_loss_and_backward_changes_no_gradient(
+    make, target, mode
+):
     rng = np.random.default_rng(0)
     logits, other = rng.standard_normal((N, 4)), rng.standard_normal((N, 4)) * 5
     clean = make()
@@ -113,8 +132,9 @@ def train_step(logging):
     X, y = rng.standard_normal((16, 2)), rng.integers(0, 3, 16)
     X_val = rng.standard_normal((16, 2))
     mytorch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(2, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.1),
-                          nn.Linear(8, 3))
+    model = nn.Sequential(
+        nn.Linear(2, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.1), nn.Linear(8, 3)
+    )
     criterion = nn.CrossEntropyLoss()
     opt = optim.Adam(model.parameters(), lr=1e-2)
     for _ in range(3):
@@ -136,8 +156,8 @@ def test_a_validation_forward_in_the_training_loop_changes_no_step(logging):
         np.testing.assert_array_equal(logged[key], clean[key], err_msg=key)
 
 
-def test_outputs_under_no_grad_are_the_same(rng=np.random.default_rng(0)):
-    x = rng.standard_normal((5, 3))
+def test_outputs_under_no_grad_are_the_same():
+    x = np.random.default_rng(0).standard_normal((5, 3))
     mytorch.manual_seed(0)
     model = mlp()
     expected = model(x)
@@ -158,8 +178,11 @@ def test_backward_after_only_a_no_grad_forward_raises():
     layer = nn.Linear(2, 2)
     with mytorch.no_grad():
         layer(np.ones((3, 2)))
-    with pytest.raises(RuntimeError, match=r"Linear\.backward\(\) called before Linear\.forward\(\) "
-                                           r"in training mode: .*no_grad\(\) caches nothing"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"Linear\.backward\(\) called before Linear\.forward\(\) "
+        r"in training mode: .*no_grad\(\) caches nothing",
+    ):
         layer.backward(np.ones((3, 2)))
 
 
@@ -168,8 +191,11 @@ def test_backward_in_eval_mode_after_a_training_forward_raises(name):
     module = MODULES[name]()
     module(np.ones((N, 3)))
     module.eval()
-    with pytest.raises(RuntimeError, match=r"called before .*forward\(\) in eval mode: "
-                                           r"nothing is cached.*each mode keeps its own cache"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"called before .*forward\(\) in eval mode: "
+        r"nothing is cached.*each mode keeps its own cache",
+    ):
         module.backward(np.ones((N, 4 if name in ("Linear", "Sequential") else 3)))
 
 
@@ -178,7 +204,8 @@ def test_eval_mode_backward_differentiates_the_eval_forward(name):
     rng = np.random.default_rng(3)
     mytorch.manual_seed(0)
     module = MODULES[name]()
-    module(rng.standard_normal((N, 3)))  # moves BatchNorm's running statistics away from 0 and 1
+    # moves BatchNorm's running statistics away from 0 and 1
+    module(rng.standard_normal((N, 3)))
     module.eval()
     assert_gradcheck(module, rng.standard_normal((N, 3)))
 
@@ -215,8 +242,11 @@ def test_no_grad_is_a_decorator_too():
 def test_tanh_refuses_a_grad_output_of_another_dtype():
     tanh = nn.Tanh()
     tanh(np.ones((2, 2), dtype=np.float32))
-    with pytest.raises(TypeError, match=r"Tanh\.backward got grad_output of dtype float64 but its "
-                                        r"parameters are float32"):
+    with pytest.raises(
+        TypeError,
+        match=r"Tanh\.backward got grad_output of dtype float64 but its "
+        r"parameters are float32",
+    ):
         tanh.backward(np.ones((2, 2)))
 
 

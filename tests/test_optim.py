@@ -1,4 +1,5 @@
 """Optimizers: one update by hand, multi-step trajectories, state dicts, errors."""
+
 import copy
 import re
 import tracemalloc
@@ -30,12 +31,14 @@ def ref_adam(p, g, state, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay
     m = beta1 * state.get("m", 0.0) + (1 - beta1) * g
     v = beta2 * state.get("v", 0.0) + (1 - beta2) * g * g
     state["m"], state["v"] = m, v
-    m_hat = m / (1 - beta1 ** t)
-    v_hat = v / (1 - beta2 ** t)
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
     return p - lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
-def ref_rmsprop(p, g, state, t, lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0):
+def ref_rmsprop(
+    p, g, state, t, lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0
+):
     g = g + weight_decay * p
     square_avg = alpha * state.get("square_avg", 0.0) + (1 - alpha) * g * g
     state["square_avg"] = square_avg
@@ -52,14 +55,23 @@ CONFIGS = [
     pytest.param(optim.SGD, {"lr": 0.1}, id="sgd"),
     pytest.param(optim.SGD, {"lr": 0.1, "weight_decay": 0.05}, id="sgd-wd"),
     pytest.param(optim.SGD, {"lr": 0.05, "momentum": 0.9}, id="sgd-momentum"),
-    pytest.param(optim.SGD, {"lr": 0.05, "momentum": 0.9, "nesterov": True,
-                             "weight_decay": 0.01}, id="sgd-nesterov-wd"),
+    pytest.param(
+        optim.SGD,
+        {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01},
+        id="sgd-nesterov-wd",
+    ),
     pytest.param(optim.Adam, {}, id="adam-defaults"),
-    pytest.param(optim.Adam, {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6,
-                              "weight_decay": 0.1}, id="adam-wd"),
+    pytest.param(
+        optim.Adam,
+        {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1},
+        id="adam-wd",
+    ),
     pytest.param(optim.RMSprop, {}, id="rmsprop-defaults"),
-    pytest.param(optim.RMSprop, {"lr": 0.01, "alpha": 0.9, "eps": 1e-6, "momentum": 0.5,
-                                 "weight_decay": 0.1}, id="rmsprop-momentum-wd"),
+    pytest.param(
+        optim.RMSprop,
+        {"lr": 0.01, "alpha": 0.9, "eps": 1e-6, "momentum": 0.5, "weight_decay": 0.1},
+        id="rmsprop-momentum-wd",
+    ),
 ]
 
 # A separable quadratic bowl: dL/dp_i = curvature_i * p_i - centre_i.
@@ -96,8 +108,10 @@ def reference_run(cls, kwargs, steps, start=START):
     values = [np.array(s, dtype=np.float64) for s in start]
     states = [{} for _ in values]
     for t in range(1, steps + 1):
-        values = [update(p, bowl_grad(i, p), states[i], t, **kwargs)
-                  for i, p in enumerate(values)]
+        values = [
+            update(p, bowl_grad(i, p), states[i], t, **kwargs)
+            for i, p in enumerate(values)
+        ]
     return values
 
 
@@ -121,20 +135,27 @@ def test_sgd_plain_step():
 
 
 def test_sgd_weight_decay_step():
-    np.testing.assert_allclose(one_step(optim.SGD, lr=0.1, weight_decay=0.01),
-                               P0 - 0.1 * (G0 + 0.01 * P0), rtol=1e-15)
+    np.testing.assert_allclose(
+        one_step(optim.SGD, lr=0.1, weight_decay=0.01),
+        P0 - 0.1 * (G0 + 0.01 * P0),
+        rtol=1e-15,
+    )
 
 
 def test_sgd_momentum_first_step_sets_buffer_to_gradient():
     # v = g on the first step (no dampening), so the step equals plain SGD.
-    np.testing.assert_allclose(one_step(optim.SGD, lr=0.1, momentum=0.9), P0 - 0.1 * G0,
-                               rtol=1e-15)
+    np.testing.assert_allclose(
+        one_step(optim.SGD, lr=0.1, momentum=0.9), P0 - 0.1 * G0, rtol=1e-15
+    )
 
 
 def test_sgd_nesterov_first_step_looks_ahead():
     # v = g, then the step uses g + momentum * v = 1.9 g.
-    np.testing.assert_allclose(one_step(optim.SGD, lr=0.1, momentum=0.9, nesterov=True),
-                               P0 - 0.1 * 1.9 * G0, rtol=1e-15)
+    np.testing.assert_allclose(
+        one_step(optim.SGD, lr=0.1, momentum=0.9, nesterov=True),
+        P0 - 0.1 * 1.9 * G0,
+        rtol=1e-15,
+    )
 
 
 def test_sgd_momentum_second_step():
@@ -151,16 +172,20 @@ def test_sgd_momentum_second_step():
 
 def test_adam_first_step_is_lr_times_sign():
     # bias correction makes m_hat = g and v_hat = g^2 on step 1.
-    np.testing.assert_allclose(one_step(optim.Adam, lr=0.01),
-                               P0 - 0.01 * G0 / (np.abs(G0) + 1e-8), rtol=1e-15)
+    np.testing.assert_allclose(
+        one_step(optim.Adam, lr=0.01), P0 - 0.01 * G0 / (np.abs(G0) + 1e-8), rtol=1e-15
+    )
 
 
 def test_adam_weight_decay_is_added_to_the_gradient():
     g = G0 + 0.5 * P0
     m_hat = (1 - 0.9) * g / (1 - 0.9)
     v_hat = (1 - 0.999) * g * g / (1 - 0.999)
-    np.testing.assert_allclose(one_step(optim.Adam, lr=0.01, weight_decay=0.5),
-                               P0 - 0.01 * m_hat / (np.sqrt(v_hat) + 1e-8), rtol=1e-14)
+    np.testing.assert_allclose(
+        one_step(optim.Adam, lr=0.01, weight_decay=0.5),
+        P0 - 0.01 * m_hat / (np.sqrt(v_hat) + 1e-8),
+        rtol=1e-14,
+    )
 
 
 def test_adam_second_step_with_bias_correction():
@@ -173,22 +198,26 @@ def test_adam_second_step_with_bias_correction():
     p.grad[...] = g2
     opt.step()
     m = 0.5 * (0.5 * g1) + 0.5 * g2
-    v = 0.75 * (0.25 * g1 ** 2) + 0.25 * g2 ** 2
-    m_hat, v_hat = m / (1 - 0.5 ** 2), v / (1 - 0.75 ** 2)
-    np.testing.assert_allclose(p.data, p1 - 0.1 * m_hat / (np.sqrt(v_hat) + 1e-8), rtol=1e-14)
+    v = 0.75 * (0.25 * g1**2) + 0.25 * g2**2
+    m_hat, v_hat = m / (1 - 0.5**2), v / (1 - 0.75**2)
+    np.testing.assert_allclose(
+        p.data, p1 - 0.1 * m_hat / (np.sqrt(v_hat) + 1e-8), rtol=1e-14
+    )
 
 
 def test_rmsprop_first_step():
-    expected = P0 - 0.01 * G0 / (np.sqrt(0.01 * G0 ** 2) + 1e-8)
+    expected = P0 - 0.01 * G0 / (np.sqrt(0.01 * G0**2) + 1e-8)
     np.testing.assert_allclose(one_step(optim.RMSprop, lr=0.01), expected, rtol=1e-14)
 
 
 def test_rmsprop_weight_decay_and_momentum_first_step():
     g = G0 + 0.1 * P0
-    step = g / (np.sqrt((1 - 0.9) * g ** 2) + 1e-8)
+    step = g / (np.sqrt((1 - 0.9) * g**2) + 1e-8)
     np.testing.assert_allclose(
         one_step(optim.RMSprop, lr=0.01, alpha=0.9, momentum=0.5, weight_decay=0.1),
-        P0 - 0.01 * step, rtol=1e-14)
+        P0 - 0.01 * step,
+        rtol=1e-14,
+    )
 
 
 @pytest.mark.parametrize("cls, kwargs", CONFIGS)
@@ -230,8 +259,11 @@ def test_trajectory_matches_reference(cls, kwargs):
 @pytest.mark.parametrize("cls, kwargs", CONFIGS)
 def test_descends_the_bowl(cls, kwargs):
     def loss(values):
-        return sum(0.5 * (c * v * v).sum() - (t * v).sum()
-                   for c, t, v in zip(CURVATURE, CENTRE, values))
+        return sum(
+            0.5 * (c * v * v).sum() - (t * v).sum()
+            for c, t, v in zip(CURVATURE, CENTRE, values)
+        )
+
     params = make_params()
     assert loss(run(cls(params, **kwargs), params, steps=50)) < loss(START)
 
@@ -262,7 +294,9 @@ def test_state_dict_layout_sgd_momentum():
     for i in (0, 1):
         np.testing.assert_array_equal(sd["state"][i]["momentum_buffer"], grads[i])
     group = sd["param_groups"][0]
-    assert group["lr"] == 0.1 and group["momentum"] == 0.9 and group["nesterov"] is False
+    assert (
+        group["lr"] == 0.1 and group["momentum"] == 0.9 and group["nesterov"] is False
+    )
 
 
 def test_state_dict_layout_adam():
@@ -282,8 +316,9 @@ def test_state_dict_layout_adam():
     assert group["eps"] == 1e-8 and group["weight_decay"] == 0.0
 
 
-@pytest.mark.parametrize("momentum, keys", [(0.0, {"square_avg"}),
-                                            (0.5, {"square_avg", "momentum_buffer"})])
+@pytest.mark.parametrize(
+    "momentum, keys", [(0.0, {"square_avg"}), (0.5, {"square_avg", "momentum_buffer"})]
+)
 def test_state_dict_layout_rmsprop(momentum, keys):
     params = make_params()
     opt = optim.RMSprop(params, lr=0.01, alpha=0.9, momentum=momentum)
@@ -293,15 +328,20 @@ def test_state_dict_layout_rmsprop(momentum, keys):
     state = opt.state_dict()["state"][0]
     assert set(state) == keys | {"step"}
     np.testing.assert_allclose(state["square_avg"], 0.1 * grads[0] ** 2, rtol=1e-15)
-    if momentum:  # the buffer after one step, as PyTorch's: g / (sqrt(square_avg) + eps)
-        np.testing.assert_allclose(state["momentum_buffer"],
-                                   grads[0] / (np.sqrt(0.1 * grads[0] ** 2) + 1e-8), rtol=1e-14)
+    # the buffer after one step, as PyTorch's: g / (sqrt(square_avg) + eps)
+    if momentum:
+        np.testing.assert_allclose(
+            state["momentum_buffer"],
+            grads[0] / (np.sqrt(0.1 * grads[0] ** 2) + 1e-8),
+            rtol=1e-14,
+        )
     group = opt.state_dict()["param_groups"][0]
     assert group["alpha"] == 0.9 and group["momentum"] == momentum
 
 
 def save_then_continue(cls, kwargs, steps_before, steps_after):
-    """Train, save the state, train on: the optimizer, its saved state, the parameters when saved, and after."""
+    """Train, save the state, train on: the optimizer, its saved state, the parameters
+    when saved, and after."""
     params = make_params()
     opt = cls(params, **kwargs)
     run(opt, params, steps=steps_before)
@@ -327,7 +367,10 @@ def test_loading_restores_hyperparameters(cls, kwargs):
     fresh_params = make_params(saved_values)
     fresh = cls(fresh_params, lr=0.123456)
     fresh.load_state_dict(saved_state)
-    assert fresh.state_dict()["param_groups"][0]["lr"] == opt.state_dict()["param_groups"][0]["lr"]
+    assert (
+        fresh.state_dict()["param_groups"][0]["lr"]
+        == opt.state_dict()["param_groups"][0]["lr"]
+    )
     for g, e in zip(run(fresh, fresh_params, steps=3), expected):
         np.testing.assert_array_equal(g, e)
 
@@ -356,8 +399,13 @@ def training_losses(seed, opt_cls, steps=15):
     data = np.random.default_rng(0)
     X = data.standard_normal((32, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
-    model = nn.Sequential(nn.Linear(2, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.1),
-                          nn.Linear(16, 2))
+    model = nn.Sequential(
+        nn.Linear(2, 16),
+        nn.BatchNorm1d(16),
+        nn.ReLU(),
+        nn.Dropout(0.1),
+        nn.Linear(16, 2),
+    )
     criterion = nn.CrossEntropyLoss()
     opt = opt_cls(model.parameters(), lr=1e-2)
     model.train()
@@ -397,16 +445,19 @@ def test_negative_learning_rate_is_refused(cls):
     assert_message(excinfo, r"\blr\b", r"-0\.5")
 
 
-@pytest.mark.parametrize("cls, kwargs, name, value", [
-    (optim.Adam, {"betas": (1.5, 0.999)}, "beta", "1.5"),
-    (optim.Adam, {"betas": (0.9, -0.5)}, "beta", "-0.5"),
-    (optim.Adam, {"betas": (0.9, 1.0)}, "beta", "1.0"),
-    (optim.RMSprop, {"alpha": 1.5}, "alpha", "1.5"),
-    (optim.RMSprop, {"alpha": -0.5}, "alpha", "-0.5"),
-    (optim.RMSprop, {"momentum": 1.5}, "momentum", "1.5"),
-    (optim.SGD, {"lr": 0.1, "momentum": -0.5}, "momentum", "-0.5"),
-    (optim.SGD, {"lr": 0.1, "momentum": 1.5}, "momentum", "1.5"),
-])
+@pytest.mark.parametrize(
+    "cls, kwargs, name, value",
+    [
+        (optim.Adam, {"betas": (1.5, 0.999)}, "beta", "1.5"),
+        (optim.Adam, {"betas": (0.9, -0.5)}, "beta", "-0.5"),
+        (optim.Adam, {"betas": (0.9, 1.0)}, "beta", "1.0"),
+        (optim.RMSprop, {"alpha": 1.5}, "alpha", "1.5"),
+        (optim.RMSprop, {"alpha": -0.5}, "alpha", "-0.5"),
+        (optim.RMSprop, {"momentum": 1.5}, "momentum", "1.5"),
+        (optim.SGD, {"lr": 0.1, "momentum": -0.5}, "momentum", "-0.5"),
+        (optim.SGD, {"lr": 0.1, "momentum": 1.5}, "momentum", "1.5"),
+    ],
+)
 def test_hyperparameter_outside_unit_interval_is_refused(cls, kwargs, name, value):
     with pytest.raises(ValueError) as excinfo:
         cls(make_params(), **kwargs)
@@ -437,11 +488,14 @@ def test_non_parameters_are_refused():
     assert_message(excinfo, "params", "ndarray")
 
 
-@pytest.mark.parametrize("cls, kwargs, name", [
-    (optim.SGD, {"lr": "0.1"}, "lr"),
-    (optim.Adam, {"betas": 0.9}, "betas"),
-    (optim.Adam, {"betas": (0.9, "0.999")}, "beta"),
-])
+@pytest.mark.parametrize(
+    "cls, kwargs, name",
+    [
+        (optim.SGD, {"lr": "0.1"}, "lr"),
+        (optim.Adam, {"betas": 0.9}, "betas"),
+        (optim.Adam, {"betas": (0.9, "0.999")}, "beta"),
+    ],
+)
 def test_hyperparameters_of_the_wrong_type(cls, kwargs, name):
     with pytest.raises(TypeError) as excinfo:
         cls(make_params(), **kwargs)
@@ -457,7 +511,11 @@ def test_base_optimizer_has_no_step():
         NoStep(make_params()).step()
 
 
-@pytest.mark.parametrize("cls, kwargs", [(optim.SGD, {"lr": 0.1}), (optim.Adam, {})], ids=["stateless-sgd", "adam"])
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [(optim.SGD, {"lr": 0.1}), (optim.Adam, {})],
+    ids=["stateless-sgd", "adam"],
+)
 def test_loading_state_for_a_different_number_of_parameters_is_refused(cls, kwargs):
     params = make_params()
     opt = cls(params, **kwargs)
@@ -485,8 +543,11 @@ def test_a_float32_optimizer_keeps_float32_state_when_it_loads_float64_state():
     run(opt, params, steps=1)
     fresh = optim.Adam(make_params(dtype=np.float32))
     fresh.load_state_dict(opt.state_dict())
-    assert {key: value.dtype for key, value in fresh.state[0].items() if isinstance(value, np.ndarray)} == {
-        "exp_avg": np.float32, "exp_avg_sq": np.float32}
+    assert {
+        key: value.dtype
+        for key, value in fresh.state[0].items()
+        if isinstance(value, np.ndarray)
+    } == {"exp_avg": np.float32, "exp_avg_sq": np.float32}
 
 
 def test_loading_state_of_the_wrong_shape_is_refused():
@@ -508,11 +569,21 @@ def test_loading_something_that_is_not_a_state_dict_is_refused():
         optim.SGD(make_params(), lr=0.1).load_state_dict({"weights": 1})
 
 
-@pytest.mark.parametrize("source, target", [
-    (lambda params: optim.Adam(params), lambda params: optim.SGD(params, lr=0.1, momentum=0.9)),
-    (lambda params: optim.SGD(params, lr=0.1, momentum=0.9), lambda params: optim.RMSprop(params)),
-    (lambda params: optim.RMSprop(params), lambda params: optim.Adam(params)),
-], ids=["adam-into-sgd", "sgd-into-rmsprop", "rmsprop-into-adam"])
+@pytest.mark.parametrize(
+    "source, target",
+    [
+        (
+            lambda params: optim.Adam(params),
+            lambda params: optim.SGD(params, lr=0.1, momentum=0.9),
+        ),
+        (
+            lambda params: optim.SGD(params, lr=0.1, momentum=0.9),
+            lambda params: optim.RMSprop(params),
+        ),
+        (lambda params: optim.RMSprop(params), lambda params: optim.Adam(params)),
+    ],
+    ids=["adam-into-sgd", "sgd-into-rmsprop", "rmsprop-into-adam"],
+)
 def test_another_optimizers_state_is_refused(source, target):
     params = make_params()
     opt = source(params)
@@ -546,7 +617,9 @@ def test_state_without_the_keys_a_step_needs_is_refused():
     assert_message(excinfo, "momentum_buffer", "step")
 
 
-@pytest.mark.parametrize("step", ["abc", 0, 1.5, True], ids=["str", "zero", "float", "bool"])
+@pytest.mark.parametrize(
+    "step", ["abc", 0, 1.5, True], ids=["str", "zero", "float", "bool"]
+)
 def test_a_step_count_that_is_not_a_positive_int_is_refused(step):
     params = make_params()
     opt = optim.Adam(params)
@@ -555,7 +628,9 @@ def test_a_step_count_that_is_not_a_positive_int_is_refused(step):
     sd["state"][0]["step"] = step
     with pytest.raises(ValueError) as excinfo:
         optim.Adam(make_params()).load_state_dict(sd)
-    assert_message(excinfo, r"state\[0\]\['step'\] must be an int >= 1", re.escape(repr(step)))
+    assert_message(
+        excinfo, r"state\[0\]\['step'\] must be an int >= 1", re.escape(repr(step))
+    )
 
 
 def test_state_that_is_not_numbers_is_refused():
@@ -569,8 +644,11 @@ def test_state_that_is_not_numbers_is_refused():
     assert_message(excinfo, r"state\[1\]\['exp_avg'\]", "real numbers")
 
 
-@pytest.mark.parametrize("state_dict", [None, {"state": [], "param_groups": []}, {"state": {}, "param_groups": None}],
-                         ids=["None", "state-list", "groups-None"])
+@pytest.mark.parametrize(
+    "state_dict",
+    [None, {"state": [], "param_groups": []}, {"state": {}, "param_groups": None}],
+    ids=["None", "state-list", "groups-None"],
+)
 def test_malformed_state_dicts_are_refused_with_what_is_expected(state_dict):
     with pytest.raises(ValueError) as excinfo:
         optim.SGD(make_params(), lr=0.1).load_state_dict(state_dict)
@@ -603,6 +681,7 @@ def test_learning_rate_can_be_changed_through_param_groups():
 
 
 # -- one flat array for all parameters -----------------------------------------
+
 
 def test_parameters_become_views_of_the_flat_arrays():
     model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
@@ -641,11 +720,15 @@ def test_parameters_of_mixed_dtypes_are_refused():
 
 # -- subnormal moving averages are flushed without changing the trajectory -----
 
-@pytest.mark.parametrize("cls, kwargs", [
-    (optim.Adam, dict(lr=1e-3)),
-    (optim.RMSprop, dict(lr=1e-3, momentum=0.9)),
-    (optim.SGD, dict(lr=1e-3, momentum=0.9)),
-])
+
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [
+        (optim.Adam, dict(lr=1e-3)),
+        (optim.RMSprop, dict(lr=1e-3, momentum=0.9)),
+        (optim.SGD, dict(lr=1e-3, momentum=0.9)),
+    ],
+)
 def test_flushing_subnormals_leaves_the_parameters_bitwise_unchanged(cls, kwargs):
     # One gradient, then zeros (a unit that died): the moving averages decay
     # geometrically and, in float32, pass through the subnormal range.
@@ -653,8 +736,14 @@ def test_flushing_subnormals_leaves_the_parameters_bitwise_unchanged(cls, kwargs
         FLUSH_EVERY = 10**12
 
     tiny = np.finfo(np.float32).tiny
-    params = {name: nn.Parameter(np.linspace(-1, 1, 6, dtype=np.float32)) for name in ("flushed", "reference")}
-    flushed, reference = cls([params["flushed"]], **kwargs), Unflushed([params["reference"]], **kwargs)
+    params = {
+        name: nn.Parameter(np.linspace(-1, 1, 6, dtype=np.float32))
+        for name in ("flushed", "reference")
+    }
+    flushed, reference = (
+        cls([params["flushed"]], **kwargs),
+        Unflushed([params["reference"]], **kwargs),
+    )
     seen_subnormal = False
     for step in range(1, 3 * 64 * 10 + 1):
         for opt in (flushed, reference):
@@ -667,18 +756,31 @@ def test_flushing_subnormals_leaves_the_parameters_bitwise_unchanged(cls, kwargs
             for v in flushed.state[0].values():
                 if isinstance(v, np.ndarray):
                     assert not ((v != 0) & (np.abs(v) < tiny)).any()
-    assert seen_subnormal, "the reference never produced subnormal values: the test checks nothing"
+    assert seen_subnormal, (
+        "the reference never produced subnormal values: the test checks nothing"
+    )
 
 
 # -- a step writes into arrays made once, not into new model-sized ones --------
 
-@pytest.mark.parametrize("cls, kwargs", CONFIGS + [
-    pytest.param(optim.SGD, {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.01}, id="sgd-momentum-wd"),
-    pytest.param(optim.RMSprop, {"momentum": 0.5}, id="rmsprop-momentum"),
-])
+
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    CONFIGS
+    + [
+        pytest.param(
+            optim.SGD,
+            {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.01},
+            id="sgd-momentum-wd",
+        ),
+        pytest.param(optim.RMSprop, {"momentum": 0.5}, id="rmsprop-momentum"),
+    ],
+)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_step_allocates_no_model_sized_array(cls, kwargs, dtype):
-    params = make_params(start=[np.linspace(-1, 1, 40_000), np.linspace(1, 2, 1_000)], dtype=dtype)
+    params = make_params(
+        start=[np.linspace(-1, 1, 40_000), np.linspace(1, 2, 1_000)], dtype=dtype
+    )
     opt = cls(params, **kwargs)
     opt.grad[...] = 0.5
     opt.step()  # the first step creates the state and the scratch arrays
@@ -696,22 +798,38 @@ def test_step_allocates_no_model_sized_array(cls, kwargs, dtype):
         if started:
             tracemalloc.stop()
     allocated = peak - before
-    assert allocated < data.nbytes // 10, f"{cls.__name__}.step allocated {allocated} bytes; the model has {data.nbytes}"
-    assert opt.data is data and all(a is b for a, b in zip(opt._scratch_arrays, scratch))
-    assert all(a.dtype == dtype for a in opt._scratch_arrays) and opt.data.dtype == dtype
+    assert allocated < data.nbytes // 10, (
+        f"{cls.__name__}.step allocated {allocated} bytes; the model has {data.nbytes}"
+    )
+    assert opt.data is data and all(
+        a is b for a, b in zip(opt._scratch_arrays, scratch)
+    )
+    assert (
+        all(a.dtype == dtype for a in opt._scratch_arrays) and opt.data.dtype == dtype
+    )
 
 
-@pytest.mark.parametrize("cls, name", [
-    (optim.SGD, "lr"), (optim.SGD, "weight_decay"),
-    (optim.Adam, "lr"), (optim.Adam, "eps"), (optim.Adam, "weight_decay"),
-    (optim.RMSprop, "lr"), (optim.RMSprop, "eps"), (optim.RMSprop, "weight_decay"),
-])
+@pytest.mark.parametrize(
+    "cls, name",
+    [
+        (optim.SGD, "lr"),
+        (optim.SGD, "weight_decay"),
+        (optim.Adam, "lr"),
+        (optim.Adam, "eps"),
+        (optim.Adam, "weight_decay"),
+        (optim.RMSprop, "lr"),
+        (optim.RMSprop, "eps"),
+        (optim.RMSprop, "weight_decay"),
+    ],
+)
 @pytest.mark.parametrize("value", [float("nan"), float("inf")])
 def test_non_finite_hyperparameters_are_refused(cls, name, value):
     kwargs = {"lr": 0.1, name: value}
     with pytest.raises(ValueError) as excinfo:
         cls(make_params(), **kwargs)
-    assert_message(excinfo, rf"{cls.__name__}\({name}\)", r"finite", re.escape(str(value)))
+    assert_message(
+        excinfo, rf"{cls.__name__}\({name}\)", r"finite", re.escape(str(value))
+    )
 
 
 @pytest.mark.parametrize("params", [None, 3], ids=["None", "int"])
@@ -770,8 +888,11 @@ def test_state_with_differing_step_counts_is_refused():
     sd = copy.deepcopy(opt.state_dict())
     sd["state"][1]["step"] = 5
     fresh = optim.Adam(make_params())
-    with pytest.raises(ValueError, match=r"Adam\.load_state_dict failed: the parameters' 'step' counts "
-                                         r"differ \(\{0: 3, 1: 5\}\): Adam takes one step of all the "
-                                         r"parameters of a group at once, so they must be equal"):
+    with pytest.raises(
+        ValueError,
+        match=r"Adam\.load_state_dict failed: the parameters' 'step' counts "
+        r"differ \(\{0: 3, 1: 5\}\): Adam takes one step of all the "
+        r"parameters of a group at once, so they must be equal",
+    ):
         fresh.load_state_dict(sd)
     assert fresh.state == [{}]

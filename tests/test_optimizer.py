@@ -1,5 +1,8 @@
-"""The optimizer template: parameter groups, add_param_group, state dicts of several groups,
-a new rule in a small subclass, and trajectories bit for bit those of the earlier update rules."""
+"""The optimizer template: parameter groups, add_param_group, state dicts of several
+groups,
+a new rule in a small subclass, and trajectories bit for bit those of the earlier update
+rules."""
+
 import copy
 import math
 
@@ -14,7 +17,9 @@ from _helpers import assert_message, assert_tree_equal
 
 def model_and_data(dtype=np.float64, act=nn.ReLU):
     mytorch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(2, 16), act(), nn.Linear(16, 16), act(), nn.Linear(16, 3))
+    model = nn.Sequential(
+        nn.Linear(2, 16), act(), nn.Linear(16, 16), act(), nn.Linear(16, 3)
+    )
     rng = np.random.default_rng(1)
     x = rng.standard_normal((48, 2)).astype(dtype)
     y = (x[:, 0] > 0).astype(np.int64) + (x[:, 1] > 1)
@@ -33,11 +38,14 @@ def train(model, opt, x, y, steps):
 
 def weights_and_biases(model):
     named = list(model.named_parameters())
-    return ([p for name, p in named if name.endswith("weight")],
-            [p for name, p in named if name.endswith("bias")])
+    return (
+        [p for name, p in named if name.endswith("weight")],
+        [p for name, p in named if name.endswith("bias")],
+    )
 
 
 # -- the earlier update rules, operation for operation, on one flat array ---------
+
 
 def old_sgd(p, g, state, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
     tmp = np.empty_like(p)
@@ -78,7 +86,9 @@ def old_adam(p, g, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.
     p -= np.multiply(alpha_t, np.divide(m, denom, out=tmp), out=tmp)
 
 
-def old_rmsprop(p, g, state, lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0):
+def old_rmsprop(
+    p, g, state, lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0
+):
     tmp, u = np.empty_like(p), np.empty_like(p)
     if weight_decay:
         g = np.add(g, np.multiply(weight_decay, p, out=np.empty_like(p)))
@@ -123,11 +133,15 @@ class OldRule:
 
     def step(self):
         flat = np.concatenate([p.data.ravel() for p in self.params])
-        self.rule(flat, np.concatenate([p.grad.ravel() for p in self.params]), self.state,
-                  **self.kwargs)
+        self.rule(
+            flat,
+            np.concatenate([p.grad.ravel() for p in self.params]),
+            self.state,
+            **self.kwargs,
+        )
         start = 0
         for p in self.params:
-            p.data[...] = flat[start:start + p.data.size].reshape(p.shape)
+            p.data[...] = flat[start : start + p.data.size].reshape(p.shape)
             start += p.data.size
 
 
@@ -144,11 +158,15 @@ def test_trajectory_is_bit_for_bit_that_of_the_earlier_rule(cls, kwargs, act, dt
 
 # -- parameter groups ----------------------------------------------------------------
 
+
 def test_no_weight_decay_on_the_biases():
     model, x, y = model_and_data()
     weights, biases = weights_and_biases(model)
-    opt = optim.SGD([{"params": weights}, {"params": biases, "weight_decay": 0.0}],
-                    lr=0.1, weight_decay=0.5)
+    opt = optim.SGD(
+        [{"params": weights}, {"params": biases, "weight_decay": 0.0}],
+        lr=0.1,
+        weight_decay=0.5,
+    )
     assert [g["weight_decay"] for g in opt.param_groups] == [0.5, 0.0]
     assert opt.param_groups[1]["lr"] == 0.1  # from the constructor
     before = [p.data.copy() for p in weights + biases]
@@ -157,7 +175,7 @@ def test_no_weight_decay_on_the_biases():
     opt.step()  # a zero gradient: only the decay moves a parameter
     for p, value in zip(weights, before):
         np.testing.assert_array_equal(p.data, value - 0.1 * (0.5 * value))
-    for p, value in zip(biases, before[len(weights):]):
+    for p, value in zip(biases, before[len(weights) :]):
         np.testing.assert_array_equal(p.data, value)
 
 
@@ -166,7 +184,9 @@ def test_groups_equal_one_group_when_their_hyperparameters_agree():
     one = train(model, optim.Adam(model.parameters(), lr=1e-2), x, y, 50)
     model, x, y = model_and_data()
     weights, biases = weights_and_biases(model)
-    two = train(model, optim.Adam([{"params": weights}, {"params": biases}], lr=1e-2), x, y, 50)
+    two = train(
+        model, optim.Adam([{"params": weights}, {"params": biases}], lr=1e-2), x, y, 50
+    )
     np.testing.assert_array_equal(np.sort(one), np.sort(two))
 
 
@@ -186,7 +206,9 @@ def test_add_param_group_takes_the_constructors_defaults_and_a_fresh_state():
     opt = optim.Adam(model.parameters(), lr=1e-2, betas=(0.8, 0.9))
     train(model, opt, x, y, 3)
     opt.add_param_group({"params": head.parameters(), "lr": 0.5})
-    assert opt.param_groups[1] == dict(opt.param_groups[0], lr=0.5, params=list(head.parameters()))
+    assert opt.param_groups[1] == dict(
+        opt.param_groups[0], lr=0.5, params=list(head.parameters())
+    )
     assert all(p.data.base is opt.data for g in opt.param_groups for p in g["params"])
     head.weight.grad[...] = 1.0
     train(model, opt, x, y, 2)
@@ -194,15 +216,39 @@ def test_add_param_group_takes_the_constructors_defaults_and_a_fresh_state():
     assert opt.state_dict()["param_groups"][1]["params"] == [6, 7]
 
 
-@pytest.mark.parametrize("group, error, words", [
-    ({"lr": 0.1}, TypeError, [r"'params'"]),
-    ({"params": []}, ValueError, ["empty", "group 1"]),
-    ({"params": [np.zeros(2)]}, TypeError, ["ndarray", "position 0 of group 1"]),
-    ({"params": "reuse"}, ValueError, ["more than once"]),
-    ({"params": [nn.Parameter(np.zeros(2, np.float32))]}, TypeError, ["float32", "float64"]),
-    ({"params": [nn.Parameter(np.zeros(2))], "momentum": 2.0}, ValueError, [r"SGD\(momentum\)"]),
-    ({"params": [nn.Parameter(np.zeros(2))], "nesterov": True}, ValueError, ["nesterov"]),
-], ids=["no-params", "empty", "not-parameters", "twice", "dtype", "momentum", "nesterov"])
+@pytest.mark.parametrize(
+    "group, error, words",
+    [
+        ({"lr": 0.1}, TypeError, [r"'params'"]),
+        ({"params": []}, ValueError, ["empty", "group 1"]),
+        ({"params": [np.zeros(2)]}, TypeError, ["ndarray", "position 0 of group 1"]),
+        ({"params": "reuse"}, ValueError, ["more than once"]),
+        (
+            {"params": [nn.Parameter(np.zeros(2, np.float32))]},
+            TypeError,
+            ["float32", "float64"],
+        ),
+        (
+            {"params": [nn.Parameter(np.zeros(2))], "momentum": 2.0},
+            ValueError,
+            [r"SGD\(momentum\)"],
+        ),
+        (
+            {"params": [nn.Parameter(np.zeros(2))], "nesterov": True},
+            ValueError,
+            ["nesterov"],
+        ),
+    ],
+    ids=[
+        "no-params",
+        "empty",
+        "not-parameters",
+        "twice",
+        "dtype",
+        "momentum",
+        "nesterov",
+    ],
+)
 def test_add_param_group_refuses(group, error, words):
     p = nn.Parameter(np.zeros(3))
     opt = optim.SGD([p], lr=0.1)
@@ -222,14 +268,19 @@ def test_repr_of_several_groups():
 
 # -- state dicts of several groups --------------------------------------------------
 
+
 def two_groups(model, cls, kwargs):
     weights, biases = weights_and_biases(model)
-    return cls([{"params": weights}, {"params": biases, "weight_decay": 0.0, "lr": 0.003}],
-               **kwargs)
+    return cls(
+        [{"params": weights}, {"params": biases, "weight_decay": 0.0, "lr": 0.003}],
+        **kwargs,
+    )
 
 
 @pytest.mark.parametrize("cls, kwargs", RULES)
-def test_a_fresh_optimizer_continues_bitwise_from_a_state_of_several_groups(cls, kwargs, tmp_path):
+def test_a_fresh_optimizer_continues_bitwise_from_a_state_of_several_groups(
+    cls, kwargs, tmp_path
+):
     model, x, y = model_and_data()
     opt = two_groups(model, cls, kwargs)
     train(model, opt, x, y, 70)  # past a flush of subnormals (step 64)
@@ -281,12 +332,16 @@ def test_loading_a_state_of_other_groups_is_refused():
     opt = two_groups(model, optim.SGD, dict(lr=0.1, momentum=0.9))
     train(model, opt, x, y, 1)
     with pytest.raises(ValueError) as excinfo:
-        optim.SGD(model.parameters(), lr=0.1, momentum=0.9).load_state_dict(opt.state_dict())
+        optim.SGD(model.parameters(), lr=0.1, momentum=0.9).load_state_dict(
+            opt.state_dict()
+        )
     assert_message(excinfo, "1 group of 6 parameters", r"\[3, 3\]")
     one = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     train(model, one, x, y, 1)
     with pytest.raises(ValueError) as excinfo:
-        two_groups(model, optim.SGD, dict(lr=0.1, momentum=0.9)).load_state_dict(one.state_dict())
+        two_groups(model, optim.SGD, dict(lr=0.1, momentum=0.9)).load_state_dict(
+            one.state_dict()
+        )
     assert_message(excinfo, r"2 groups of \[3, 3\] parameters", r"\[6\]")
 
 
@@ -307,15 +362,20 @@ def test_a_hyperparameter_of_a_group_the_constructor_refuses_is_refused_on_load(
     state["param_groups"][1]["alpha"] = 1.5
     with pytest.raises(ValueError) as excinfo:
         two_groups(model, optim.RMSprop, {}).load_state_dict(state)
-    assert_message(excinfo, r"RMSprop\.load_state_dict failed", r"RMSprop\(alpha\)", "1.5")
+    assert_message(
+        excinfo, r"RMSprop\.load_state_dict failed", r"RMSprop\(alpha\)", "1.5"
+    )
 
 
 # -- a new rule is a small subclass ---------------------------------------------------
 
+
 class AdamW(optim.Adam):
     """Adam with decoupled weight decay: $p \\leftarrow (1 - \\eta\\lambda) p$, then Adam's step."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+    def __init__(
+        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2
+    ):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
     def apply_weight_decay(self, p, grad, group, out):

@@ -1,4 +1,5 @@
 """Property tests: gradient checks over random shapes, invariants over random values."""
+
 import tempfile
 from pathlib import Path
 
@@ -24,14 +25,21 @@ FAST = settings(max_examples=25, deadline=None)
 
 finite = st.floats(min_value=-30, max_value=30, allow_nan=False, allow_infinity=False)
 huge = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False, allow_infinity=False)
-matrices = hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=6),
-                      elements=finite)
+matrices = hnp.arrays(
+    np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=6), elements=finite
+)
 
-ACTIVATIONS = st.sampled_from([
-    lambda: nn.ReLU(), lambda: nn.Sigmoid(), lambda: nn.Tanh(), lambda: nn.GELU(),
-    lambda: nn.GELU(approximate="tanh"), lambda: nn.Softmax(dim=0),
-    lambda: nn.Softmax(dim=-1),
-])
+ACTIVATIONS = st.sampled_from(
+    [
+        lambda: nn.ReLU(),
+        lambda: nn.Sigmoid(),
+        lambda: nn.Tanh(),
+        lambda: nn.GELU(),
+        lambda: nn.GELU(approximate="tanh"),
+        lambda: nn.Softmax(dim=0),
+        lambda: nn.Softmax(dim=-1),
+    ]
+)
 
 
 # --------------------------------------------------------------------------
@@ -70,19 +78,27 @@ def test_batchnorm_gradcheck(n, c, seed, training):
 
 
 @FAST
-@given(n=dims, c=st.integers(2, 5), seed=seeds, reduction=st.sampled_from(["mean", "sum"]))
+@given(
+    n=dims, c=st.integers(2, 5), seed=seeds, reduction=st.sampled_from(["mean", "sum"])
+)
 def test_cross_entropy_gradcheck(n, c, seed, reduction):
     rng = np.random.default_rng(seed)
-    assert_gradcheck(nn.CrossEntropyLoss(reduction=reduction), rng.standard_normal((n, c)) * 3,
-                     target=rng.integers(0, c, size=n))
+    assert_gradcheck(
+        nn.CrossEntropyLoss(reduction=reduction),
+        rng.standard_normal((n, c)) * 3,
+        target=rng.integers(0, c, size=n),
+    )
 
 
 @FAST
 @given(n=dims, f=dims, seed=seeds, reduction=st.sampled_from(["mean", "sum"]))
 def test_mse_gradcheck(n, f, seed, reduction):
     rng = np.random.default_rng(seed)
-    assert_gradcheck(nn.MSELoss(reduction=reduction), rng.standard_normal((n, f)),
-                     target=rng.standard_normal((n, f)))
+    assert_gradcheck(
+        nn.MSELoss(reduction=reduction),
+        rng.standard_normal((n, f)),
+        target=rng.standard_normal((n, f)),
+    )
 
 
 @FAST
@@ -117,8 +133,11 @@ def test_softmax_is_invariant_to_a_constant_shift(x, shift):
 
 
 @FAST
-@given(x=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=5),
-                    elements=huge))
+@given(
+    x=hnp.arrays(
+        np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=5), elements=huge
+    )
+)
 def test_softmax_of_large_values_is_finite(x):
     with no_numpy_warnings():
         y = nn.Softmax()(x)
@@ -126,11 +145,15 @@ def test_softmax_of_large_values_is_finite(x):
 
 
 @FAST
-@given(logits=hnp.arrays(np.float64, st.tuples(dims, st.integers(2, 5)), elements=huge),
-       data=st.data())
+@given(
+    logits=hnp.arrays(np.float64, st.tuples(dims, st.integers(2, 5)), elements=huge),
+    data=st.data(),
+)
 def test_cross_entropy_is_non_negative_finite_and_exact(logits, data):
     n, c = logits.shape
-    target = np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    target = np.array(
+        data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n))
+    )
     criterion = nn.CrossEntropyLoss()
     with no_numpy_warnings():
         loss = criterion(logits, target)
@@ -143,7 +166,9 @@ def test_cross_entropy_is_non_negative_finite_and_exact(logits, data):
 @given(logits=matrices, data=st.data())
 def test_cross_entropy_gradient_rows_sum_to_zero(logits, data):
     n, c = logits.shape
-    target = np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    target = np.array(
+        data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n))
+    )
     criterion = nn.CrossEntropyLoss(reduction="sum")
     criterion(logits, target)
     np.testing.assert_allclose(criterion.backward().sum(axis=1), 0.0, atol=1e-12)
@@ -158,8 +183,13 @@ def test_mse_is_non_negative_and_zero_on_equality(pred, data):
 
 
 @FAST
-@given(x=hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=5),
-                    elements=st.floats(-1000, 1000)))
+@given(
+    x=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(max_dims=3, max_side=5),
+        elements=st.floats(-1000, 1000),
+    )
+)
 def test_sigmoid_and_tanh_symmetries(x):
     with no_numpy_warnings():
         s, s_neg = nn.Sigmoid()(x), nn.Sigmoid()(-x)
@@ -206,8 +236,9 @@ def test_linear_is_affine(n, fan_in, fan_out, seed):
     layer.bias.data[...] = rng.standard_normal(fan_out)
     a, b = rng.standard_normal((n, fan_in)), rng.standard_normal((n, fan_in))
     zero = layer(np.zeros((n, fan_in)))
-    np.testing.assert_allclose(layer(a + b) - zero, (layer(a) - zero) + (layer(b) - zero),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        layer(a + b) - zero, (layer(a) - zero) + (layer(b) - zero), atol=1e-12
+    )
 
 
 # --------------------------------------------------------------------------
@@ -215,8 +246,10 @@ def test_linear_is_affine(n, fan_in, fan_out, seed):
 # --------------------------------------------------------------------------
 
 names = st.from_regex(r"[a-z_][a-z0-9_]{0,8}(\.[a-z0-9_]{1,8}){0,2}", fullmatch=True)
-arrays = hnp.arrays(st.sampled_from([np.float64, np.float32, np.int64]),
-                    hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))
+arrays = hnp.arrays(
+    st.sampled_from([np.float64, np.float32, np.int64]),
+    hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
+)
 
 
 @FAST

@@ -1,4 +1,5 @@
 """mytorch.save / mytorch.load: round trips without pickle, clear errors for bad files."""
+
 import copy
 import json
 import re
@@ -33,8 +34,9 @@ def train(model, opt, steps, seed=0):
 
 OPTIMIZERS = [
     pytest.param(optim.SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True}, id="sgd"),
-    pytest.param(optim.Adam, {"lr": 1e-2, "betas": (0.8, 0.99), "weight_decay": 1e-3},
-                 id="adam"),
+    pytest.param(
+        optim.Adam, {"lr": 1e-2, "betas": (0.8, 0.99), "weight_decay": 1e-3}, id="adam"
+    ),
     pytest.param(optim.RMSprop, {"lr": 1e-2, "momentum": 0.5}, id="rmsprop"),
 ]
 
@@ -122,8 +124,12 @@ def test_object_arrays_are_refused_when_saving(tmp_path):
 
 
 def _expect_clear_error(path, reason=""):
-    """mytorch.load refuses `path` with a ValueError naming the file and, if given, the reason."""
-    with pytest.raises(ValueError, match=re.escape(str(path)) + " is not a valid mytorch file: " + reason):
+    """mytorch.load refuses `path` with a ValueError naming the file and, if given, the
+    reason."""
+    with pytest.raises(
+        ValueError,
+        match=re.escape(str(path)) + " is not a valid mytorch file: " + reason,
+    ):
         mytorch.load(path)
 
 
@@ -157,11 +163,14 @@ def test_truncated_file(tmp_path, fraction):
 def test_corrupted_member(tmp_path):
     path = tmp_path / "model.npz"
     rng = np.random.default_rng(0)
-    sd = {name: rng.standard_normal(v.shape) for name, v in make_model().state_dict().items()}
+    sd = {
+        name: rng.standard_normal(v.shape)
+        for name, v in make_model().state_dict().items()
+    }
     mytorch.save(sd, path)
     data = bytearray(path.read_bytes())
     middle = len(data) // 3
-    data[middle:middle + 64] = bytes(64)  # zero out a run inside the first arrays
+    data[middle : middle + 64] = bytes(64)  # zero out a run inside the first arrays
     path.write_bytes(bytes(data))
     _expect_clear_error(path)
 
@@ -194,7 +203,9 @@ def _plant_payload(path, marker):
     with np.load(path, allow_pickle=False) as archive:
         entries = {name: archive[name] for name in archive.files}
     payload = np.array([_Payload(marker)], dtype=object)
-    entries = {name: v if v.dtype.kind == "U" else payload for name, v in entries.items()}
+    entries = {
+        name: v if v.dtype.kind == "U" else payload for name, v in entries.items()
+    }
     with open(path, "wb") as f:
         np.savez(f, **entries)
 
@@ -225,7 +236,9 @@ def test_numpy_scalars_and_nested_containers_round_trip(tmp_path):
     assert loaded == {"a": {0: [1.5, 2, None, True, "x"], 1: (3, 0.25)}}
 
 
-@pytest.mark.parametrize("sd", [{(1, 2): np.zeros(1)}, {"w": {1, 2}}], ids=["tuple-key", "set"])
+@pytest.mark.parametrize(
+    "sd", [{(1, 2): np.zeros(1)}, {"w": {1, 2}}], ids=["tuple-key", "set"]
+)
 def test_unsupported_content_is_refused_when_saving(tmp_path, sd):
     with pytest.raises(TypeError):
         mytorch.save(sd, tmp_path / "bad.npz")
@@ -236,17 +249,24 @@ def _rewrite_text_entries(path, text):
     with np.load(path, allow_pickle=False) as archive:
         entries = {name: archive[name] for name in archive.files}
     assert any(v.dtype.kind == "U" for v in entries.values())
-    entries = {name: np.array(text) if v.dtype.kind == "U" else v for name, v in entries.items()}
+    entries = {
+        name: np.array(text) if v.dtype.kind == "U" else v
+        for name, v in entries.items()
+    }
     with open(path, "wb") as f:
         np.savez(f, **entries)
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("not json {", "Expecting value"),
-    ('{"version": 999, "root": {"dict": []}}', "unknown format header"),
-    ('{"version": 1}', "unknown format header"),
-    ("[]", "unknown format header"),
-], ids=["not-json", "unknown-version", "no-root", "wrong-shape"])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("not json {", "Expecting value"),
+        ('{"version": 999, "root": {"dict": []}}', "unknown format header"),
+        ('{"version": 1}', "unknown format header"),
+        ("[]", "unknown format header"),
+    ],
+    ids=["not-json", "unknown-version", "no-root", "wrong-shape"],
+)
 def test_tampered_description(tmp_path, text, reason):
     path = tmp_path / "model.npz"
     mytorch.save(make_model().state_dict(), path)
@@ -254,7 +274,9 @@ def test_tampered_description(tmp_path, text, reason):
     _expect_clear_error(path, reason)
 
 
-def test_a_save_that_fails_midway_leaves_the_previous_file_intact(tmp_path, monkeypatch):
+def test_a_save_that_fails_midway_leaves_the_previous_file_intact(
+    tmp_path, monkeypatch
+):
     path = tmp_path / "model.npz"
     first = {"w": np.arange(3.0)}
     mytorch.save(first, path)
@@ -275,14 +297,21 @@ def test_description_pointing_at_a_missing_array(tmp_path):
     mytorch.save(make_model().state_dict(), path)
     with np.load(path, allow_pickle=False) as archive:
         entries = {name: archive[name] for name in archive.files}
-    (key, text), = [(k, str(v[()])) for k, v in entries.items() if v.dtype.kind == "U"]
+    ((key, text),) = [
+        (k, str(v[()])) for k, v in entries.items() if v.dtype.kind == "U"
+    ]
     for name in entries:
         if name != key:
             text = text.replace(f'"{name}"', '"no-such-array"')
     entries[key] = np.array(text)
     with open(path, "wb") as f:
         np.savez(f, **entries)
-    _expect_clear_error(path, re.escape("broken structure at state_dict['0.weight']: no array named 'no-such-array'"))
+    _expect_clear_error(
+        path,
+        re.escape(
+            "broken structure at state_dict['0.weight']: no array named 'no-such-array'"
+        ),
+    )
 
 
 def test_file_is_written_exactly_at_the_given_path(tmp_path):
@@ -292,20 +321,35 @@ def test_file_is_written_exactly_at_the_given_path(tmp_path):
     assert set(mytorch.load(path)) == set(make_model().state_dict())
 
 
-@pytest.mark.parametrize("root, where", [
-    ({"dict": [["w", {"array": "a0", "value": 1}]]}, "state_dict['w']"),
-    ({"list": [{"value": 1}, {}]}, "state_dict[1]"),
-    ({"dict": [[0, {"tuple": [[1]]}]]}, "state_dict[0][0]"),
-    ({"dict": [["w", {"set": []}]]}, "state_dict['w']"),
-    ({"dict": [["w"]]}, "state_dict"),
-    ({"dict": [["w", {"array": "nope"}]]}, "state_dict['w']"),
-], ids=["two-keys", "no-key", "not-a-dict", "unknown-kind", "not-a-pair", "missing-array"])
+@pytest.mark.parametrize(
+    "root, where",
+    [
+        ({"dict": [["w", {"array": "a0", "value": 1}]]}, "state_dict['w']"),
+        ({"list": [{"value": 1}, {}]}, "state_dict[1]"),
+        ({"dict": [[0, {"tuple": [[1]]}]]}, "state_dict[0][0]"),
+        ({"dict": [["w", {"set": []}]]}, "state_dict['w']"),
+        ({"dict": [["w"]]}, "state_dict"),
+        ({"dict": [["w", {"array": "nope"}]]}, "state_dict['w']"),
+    ],
+    ids=[
+        "two-keys",
+        "no-key",
+        "not-a-dict",
+        "unknown-kind",
+        "not-a-pair",
+        "missing-array",
+    ],
+)
 def test_malformed_entry_names_the_file_and_the_entry(tmp_path, root, where):
     path = tmp_path / "model.npz"
     mytorch.save({"w": np.zeros(2)}, path)
     _rewrite_text_entries(path, json.dumps({"version": 1, "root": root}))
-    with pytest.raises(ValueError, match=re.escape(f"{path} is not a valid mytorch file: "
-                                                   f"broken structure at {where}: ")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            f"{path} is not a valid mytorch file: broken structure at {where}: "
+        ),
+    ):
         mytorch.load(path)
 
 
@@ -313,8 +357,8 @@ def test_deeply_nested_description(tmp_path):
     path = tmp_path / "deep.npz"
     mytorch.save({"w": np.zeros(2)}, path)
     depth = 10_000
-    root = '{"list": [' * depth + '{"value": 1}' + ']}' * depth
-    _rewrite_text_entries(path, '{"version": 1, "root": ' + root + '}')
+    root = '{"list": [' * depth + '{"value": 1}' + "]}" * depth
+    _rewrite_text_entries(path, '{"version": 1, "root": ' + root + "}")
     _expect_clear_error(path)
 
 
@@ -333,8 +377,11 @@ def test_deeply_nested_structure_that_json_could_read(tmp_path, monkeypatch):
 def test_saving_onto_a_directory_says_so_and_leaves_nothing_behind(tmp_path):
     target = tmp_path / "checkpoints"
     target.mkdir()
-    with pytest.raises(IsADirectoryError, match=r"mytorch\.save\(path\) got .*checkpoints', a directory: "
-                                                r"expected a file path"):
+    with pytest.raises(
+        IsADirectoryError,
+        match=r"mytorch\.save\(path\) got .*checkpoints', a directory: "
+        r"expected a file path",
+    ):
         mytorch.save(nn.Linear(2, 2).state_dict(), target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoints"]
 
@@ -356,9 +403,13 @@ def test_bytes_paths_save_and_load(tmp_path):
     assert_tree_equal(mytorch.load(path), dict(sd))
 
 
-@pytest.mark.parametrize("function, args", [(mytorch.save, ({},)), (mytorch.load, ())],
-                         ids=["save", "load"])
+@pytest.mark.parametrize(
+    "function, args", [(mytorch.save, ({},)), (mytorch.load, ())], ids=["save", "load"]
+)
 def test_a_path_of_the_wrong_type_is_a_type_error(function, args):
-    with pytest.raises(TypeError, match=rf"mytorch\.{function.__name__}\(path\) must be a str, bytes "
-                                        r"or os\.PathLike, got int"):
+    with pytest.raises(
+        TypeError,
+        match=rf"mytorch\.{function.__name__}\(path\) must be a str, bytes "
+        r"or os\.PathLike, got int",
+    ):
         function(*args, 3)

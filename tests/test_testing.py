@@ -1,4 +1,5 @@
 """mytorch.testing: the gradient check must pass correct code and catch wrong code."""
+
 import math
 import re
 
@@ -7,7 +8,12 @@ import pytest
 
 import mytorch
 from mytorch import nn
-from mytorch.testing import GradcheckError, gradcheck, numerical_gradient, relative_error
+from mytorch.testing import (
+    GradcheckError,
+    gradcheck,
+    numerical_gradient,
+    relative_error,
+)
 from _helpers import floats_in
 
 
@@ -60,8 +66,9 @@ def test_keys_are_named_parameters_of_a_sequential(rng):
 
 
 def test_loss_mode_reports_only_the_input(rng):
-    errors = gradcheck(nn.CrossEntropyLoss(), rng.standard_normal((3, 4)),
-                       target=np.array([0, 3, 1]))
+    errors = gradcheck(
+        nn.CrossEntropyLoss(), rng.standard_normal((3, 4)), target=np.array([0, 3, 1])
+    )
     assert set(errors) == {"input"} and errors["input"] < 1e-7
 
 
@@ -108,7 +115,11 @@ def test_names_a_nested_parameter(rng):
 
 def test_catches_a_wrong_loss_gradient(rng):
     with pytest.raises(GradcheckError, match="input"):
-        gradcheck(WrongLossGrad(), rng.standard_normal((3, 2)), target=rng.standard_normal((3, 2)))
+        gradcheck(
+            WrongLossGrad(),
+            rng.standard_normal((3, 2)),
+            target=rng.standard_normal((3, 2)),
+        )
 
 
 def test_tolerance_is_respected(rng):
@@ -170,7 +181,7 @@ def test_numerical_gradient_of_a_known_function(rng):
 def test_numerical_gradient_restores_x(rng):
     x = rng.standard_normal(5)
     before = x.copy()
-    numerical_gradient(lambda a: float((a ** 3).sum()), x)
+    numerical_gradient(lambda a: float((a**3).sum()), x)
     np.testing.assert_array_equal(x, before)
 
 
@@ -235,13 +246,17 @@ def test_message_names_every_failing_tensor(rng):
     assert "input" in str(excinfo.value) and "bias" in str(excinfo.value)
 
 
-@pytest.mark.parametrize("eps, error, message", [
-    (0, ValueError, r"must be a finite number > 0, got 0"),
-    (-1e-6, ValueError, r"must be a finite number > 0, got -1e-06"),
-    (math.inf, ValueError, r"must be a finite number > 0, got inf"),
-    (math.nan, ValueError, r"must be a finite number > 0, got nan"),
-    ("a", TypeError, r"must be a number, got str 'a'"),
-], ids=["zero", "negative", "inf", "nan", "str"])
+@pytest.mark.parametrize(
+    "eps, error, message",
+    [
+        (0, ValueError, r"must be a finite number > 0, got 0"),
+        (-1e-6, ValueError, r"must be a finite number > 0, got -1e-06"),
+        (math.inf, ValueError, r"must be a finite number > 0, got inf"),
+        (math.nan, ValueError, r"must be a finite number > 0, got nan"),
+        ("a", TypeError, r"must be a number, got str 'a'"),
+    ],
+    ids=["zero", "negative", "inf", "nan", "str"],
+)
 def test_eps_and_tol_must_be_finite_numbers_above_zero(rng, eps, error, message):
     x = rng.standard_normal((2, 3))
     with pytest.raises(error, match=r"gradcheck\(eps\) " + message):
@@ -263,13 +278,20 @@ def test_a_nan_in_the_analytical_gradient_fails_the_check():
         gradcheck(NaNGradient(), np.random.default_rng(0).standard_normal((3, 4)))
 
 
-@pytest.mark.parametrize("x, got", [
-    (np.array([1, 2, 3]), "int64"), (np.array([1.0, 2.0], dtype=np.float32), "float32"),
-    ([1.0, 2.0], "list"),
-])
+@pytest.mark.parametrize(
+    "x, got",
+    [
+        (np.array([1, 2, 3]), "int64"),
+        (np.array([1.0, 2.0], dtype=np.float32), "float32"),
+        ([1.0, 2.0], "list"),
+    ],
+)
 def test_numerical_gradient_refuses_what_it_cannot_perturb_in_float64(x, got):
     # in place, an integer x rounds the steps away (500000 per entry instead of 1)
-    with pytest.raises(TypeError, match=rf"numerical_gradient\(x\) must be a float64 ndarray, got {got}"):
+    with pytest.raises(
+        TypeError,
+        match=rf"numerical_gradient\(x\) must be a float64 ndarray, got {got}",
+    ):
         numerical_gradient(lambda a: a.sum(), x)
 
 

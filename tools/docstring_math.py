@@ -6,11 +6,14 @@ renders a docstring this turns every `$...$` into :math:`...` (display math
 uses `.. math::` and is left alone, as is anything inside ``code``).
 Loaded from _config.yml (sphinx.local_extensions).
 """
+
 import re
 
 CODE = re.compile(r"(``.+?``)")
 # A formula may continue on the next line, but not across a blank line.
-DOLLARS = re.compile(r"(?<![\\$\w])\$(?=\S)((?:[^$\n]|\n(?![ \t]*\n))+?)(?<=\S)\$(?![$\w])")
+DOLLARS = re.compile(
+    r"(?<![\\$\w])\$(?=\S)((?:[^$\n]|\n(?![ \t]*\n))+?)(?<=\S)\$(?![$\w])"
+)
 
 
 def dollars_to_role(text: str) -> str:

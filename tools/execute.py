@@ -9,6 +9,7 @@ re-run of unchanged code changes nothing in git. Figures are stored as
 256-colour palette PNGs (`compact_png`): a plot has few colours, and the
 page that shows it loads a third of the bytes.
 """
+
 import base64
 import io
 import os
@@ -31,7 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # through the inline backend whatever the shell sets, stable hashing, and one
 # BLAS thread, so that matrix products sum in the same order on every run
 # (and stay fast when the other core is busy).
-KERNEL_ENV = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+KERNEL_ENV = {
+    "PYTHONHASHSEED": "0",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
 UNSET_ENV = ("MPLBACKEND",)
 #: Seconds a cell may run.
 TIMEOUT = 1200
@@ -61,8 +67,12 @@ def coalesce_streams(nb) -> None:
         merged = []
         for out in cell.get("outputs", []):
             last = merged[-1] if merged else None
-            if (last is not None and out.output_type == "stream"
-                    and last.output_type == "stream" and last.name == out.name):
+            if (
+                last is not None
+                and out.output_type == "stream"
+                and last.output_type == "stream"
+                and last.name == out.name
+            ):
                 last.text += out.text
             else:
                 merged.append(out)
@@ -72,7 +82,9 @@ def coalesce_streams(nb) -> None:
 
 def kernel_manager() -> KernelManager:
     """A manager for an IPython kernel of this very Python."""
-    return KernelManager(kernel_name="python3", kernel_spec_manager=CurrentPythonKernelSpecs())
+    return KernelManager(
+        kernel_name="python3", kernel_spec_manager=CurrentPythonKernelSpecs()
+    )
 
 
 def compact_png(data: str) -> str:
@@ -81,11 +93,18 @@ def compact_png(data: str) -> str:
     an opaque image whose pixels move by less than 0.5 of 255 on average and by at
     most 16 in 99.9% of them. Anything else (transparency, a photograph) is kept."""
     image = Image.open(io.BytesIO(base64.b64decode(data)))
-    if image.mode in ("RGBA", "LA", "P") and image.convert("RGBA").getextrema()[3][0] < 255:
+    if (
+        image.mode in ("RGBA", "LA", "P")
+        and image.convert("RGBA").getextrema()[3][0] < 255
+    ):
         return data
     rgb = image.convert("RGB")
-    palette = rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    error = np.abs(np.asarray(rgb, dtype=int) - np.asarray(palette.convert("RGB"), dtype=int))
+    palette = rgb.quantize(
+        colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    )
+    error = np.abs(
+        np.asarray(rgb, dtype=int) - np.asarray(palette.convert("RGB"), dtype=int)
+    )
     if error.mean() >= 0.5 or np.percentile(error, 99.9) > 16:
         return data
     buffer = io.BytesIO()

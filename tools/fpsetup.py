@@ -10,6 +10,7 @@ this machine compute like another one: the next OpenBLAS kernel
 (NPY_DISABLE_CPU_FEATURES, e.g. AVX2 or AVX-512 off). `make test-fp` runs
 the chapters and the atlas tests under it.
 """
+
 import threadpoolctl
 from numpy._core import _multiarray_umath as simd
 
@@ -20,15 +21,20 @@ OTHER_KERNEL = {"sandybridge": "Haswell"}
 
 def other_setup() -> dict:
     env = {}
-    kernels = [i["architecture"] for i in threadpoolctl.threadpool_info()
-               if i.get("internal_api") == "openblas"]
+    kernels = [
+        i["architecture"]
+        for i in threadpoolctl.threadpool_info()
+        if i.get("internal_api") == "openblas"
+    ]
     if kernels:
         env["OPENBLAS_CORETYPE"] = OTHER_KERNEL.get(kernels[0].lower(), "Sandybridge")
     # NumPy's dispatch targets in use beyond its baseline, narrowest first, e.g.
     # X86_V3 (AVX2) and X86_V4 (AVX-512): all but the narrowest are turned off
     # (an AVX-512 processor computes like an AVX2 one), or that one where it is
     # the only one (an AVX2 processor computes like an older one).
-    enabled = [name for name in simd.__cpu_dispatch__ if simd.__cpu_features__.get(name)]
+    enabled = [
+        name for name in simd.__cpu_dispatch__ if simd.__cpu_features__.get(name)
+    ]
     if enabled:
         env["NPY_DISABLE_CPU_FEATURES"] = ",".join(enabled[1:] or enabled)
     return env

@@ -47,7 +47,8 @@ BATCH_SIZE = 100
 DROPOUT = 0.2
 N_LOGITS = 4  # evaluation-mode logits of this many test points are stored
 
-#: name -> (optimizer, hyperparameters): the atlas's three, and the options they leave out.
+#: name -> (optimizer, hyperparameters): the atlas's three, the options they leave
+#: out, and AdamW.
 OPTIMIZERS = {
     "sgd": ("sgd", {"lr": 0.4, "momentum": 0.9}),
     "sgd-plain": ("sgd", {"lr": 0.5}),
@@ -65,6 +66,14 @@ OPTIMIZERS = {
         "adam",
         {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-8, "weight_decay": 1e-3},
     ),
+    "adamw": (
+        "adamw",
+        {"lr": 0.02, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 1e-2},
+    ),
+    "adamw-strong": (
+        "adamw",
+        {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-8, "weight_decay": 0.5},
+    ),
 }
 VARIANTS = {
     "plain": (False, 0.0),
@@ -72,7 +81,12 @@ VARIANTS = {
     "dropout": (False, DROPOUT),
     "batchnorm-dropout": (True, DROPOUT),
 }
-OPTIMIZER_CLASSES = {"sgd": optim.SGD, "rmsprop": optim.RMSprop, "adam": optim.Adam}
+OPTIMIZER_CLASSES = {
+    "sgd": optim.SGD,
+    "rmsprop": optim.RMSprop,
+    "adam": optim.Adam,
+    "adamw": optim.AdamW,
+}
 
 
 def build_model(
@@ -178,8 +192,8 @@ def trajectories() -> dict:
                         "logits": [short(v) for v in logits.ravel()],
                     }
     return {
-        "about": "Written by tools/golden.py from the mytorch package; compared with the "
-        "playground's JavaScript port by tests/test_playground.py.",
+        "about": "Written by tools/golden.py from the mytorch package; compared with "
+        "the playground's JavaScript port by tests/test_playground.py.",
         "dataset": DATASET,
         "seed": SEED,
         "steps": STEPS,
@@ -201,8 +215,14 @@ def _b64(array: np.ndarray, dtype) -> str:
 def datasets_js() -> str:
     lines = [
         "// Written by tools/golden.py from mytorch.datasets: do not edit by hand.",
-        "// Each task as make_dataset(name) returns it: standardised float64 points (base64 of",
-        "// little-endian bytes) and int32 labels, so the page trains on the package's data.",
+        (
+            "// Each task as make_dataset(name) returns it: standardised float64 "
+            "points (base64 of"
+        ),
+        (
+            "// little-endian bytes) and int32 labels, so the page trains on the "
+            "package's data."
+        ),
         "export const DATASETS = {",
     ]
     for name in datasets.DATASETS:

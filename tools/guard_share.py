@@ -7,7 +7,12 @@ Counts, over every code cell whose metadata names a package object
 blank, not a comment alone, not part of a docstring. A guard line is a line
 of a `check_*(...)` call statement, of a `raise` statement, or the
 condition of an `if` whose body only raises.
+
+With `--statements`, lines are logical lines instead: one per statement (an
+`if`, `for`, `def` or `class` counts its header once), so that a call the
+formatter wraps over three physical lines still counts as one.
 """
+
 import argparse
 import ast
 import io
@@ -18,16 +23,25 @@ from pathlib import Path
 
 
 def code_lines(source: str) -> set:
-    """Numbers of the lines that hold code (docstrings, comments and blanks left out)."""
+    """Numbers of the lines that hold code (not docstrings, comments or blanks)."""
     docstrings = set()
     for node in ast.walk(ast.parse(source)):
         body = getattr(node, "body", None)
         first = body[0] if isinstance(body, list) and body else None
-        if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-                and isinstance(first.value.value, str)):
+        if (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+        ):
             docstrings.update(range(first.lineno, first.end_lineno + 1))
-    ignored = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
-               tokenize.DEDENT, tokenize.ENDMARKER}
+    ignored = {
+        tokenize.COMMENT,
+        tokenize.NL,
+        tokenize.NEWLINE,
+        tokenize.INDENT,
+        tokenize.DEDENT,
+        tokenize.ENDMARKER,
+    }
     lines = set()
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type not in ignored:
@@ -40,20 +54,48 @@ def guard_lines(source: str) -> set:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Raise):
             lines.update(range(node.lineno, node.end_lineno + 1))
-        elif (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-              and getattr(node.value.func, "id", getattr(node.value.func, "attr", ""))
-              .startswith("check_")):
+        elif (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and getattr(
+                node.value.func, "id", getattr(node.value.func, "attr", "")
+            ).startswith("check_")
+        ):
             lines.update(range(node.lineno, node.end_lineno + 1))
-        elif (isinstance(node, ast.If) and not node.orelse
-              and all(isinstance(statement, ast.Raise) for statement in node.body)):
+        elif (
+            isinstance(node, ast.If)
+            and not node.orelse
+            and all(isinstance(statement, ast.Raise) for statement in node.body)
+        ):
             lines.update(range(node.lineno, node.test.end_lineno + 1))
     return lines
+
+
+def statements(source: str) -> tuple:
+    """`(code, guard)`: the first lines of the statements and of the guards."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0])
+        for node in ast.walk(tree)
+        if isinstance(getattr(node, "body", None), list)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+        and isinstance(node.body[0].value.value, str)
+    }
+    code = {
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.stmt) and id(node) not in docstrings
+    }
+    return code, guard_lines(source) & code
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--per-cell", action="store_true")
+    parser.add_argument("--statements", action="store_true")
     args = parser.parse_args(argv)
     notebooks = args.notebooks or sorted(Path("book").glob("*.ipynb"))
     total = guards = 0
@@ -63,12 +105,19 @@ def main(argv=None) -> None:
             if cell["cell_type"] != "code" or not name:
                 continue
             source = "".join(cell["source"])
-            code = code_lines(source)
-            guard = guard_lines(source) & code
+            if args.statements:
+                code, guard = statements(source)
+            else:
+                code = code_lines(source)
+                guard = guard_lines(source) & code
             total, guards = total + len(code), guards + len(guard)
             if args.per_cell and guard:
-                print(f"{name:40} {len(guard):3d} / {len(code):3d} = {len(guard) / len(code):4.0%}")
-    print(f"guard lines: {guards} of {total} code lines = {guards / total:.1%}")
+                print(
+                    f"{name:40} {len(guard):3d} / {len(code):3d} "
+                    f"= {len(guard) / len(code):4.0%}"
+                )
+    unit = "statements" if args.statements else "code lines"
+    print(f"guard {unit}: {guards} of {total} {unit} = {guards / total:.1%}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Usage: python tools/make_logo.py   (writes book/logo.png)
 Forward edges are grey; the backward pass is drawn on top in orange, the
 wider the edge the larger its (made-up, seeded) gradient.
 """
+
 from pathlib import Path
 
 import matplotlib
@@ -39,21 +40,48 @@ def main() -> None:
             for b in right:
                 ax.plot(*zip(a, b), color=FORWARD, lw=0.8, zorder=1)
                 grad = rng.uniform(0.0, 1.0) ** 2
-                ax.plot(*zip(a, b), color=BACKWARD, lw=0.4 + 2.6 * grad,
-                        alpha=0.35 + 0.6 * grad, solid_capstyle="round", zorder=2)
+                ax.plot(
+                    *zip(a, b),
+                    color=BACKWARD,
+                    lw=0.4 + 2.6 * grad,
+                    alpha=0.35 + 0.6 * grad,
+                    solid_capstyle="round",
+                    zorder=2,
+                )
     for layer in layers:
         xs, ys = zip(*layer)
-        ax.scatter(xs, ys, s=110, color=NODE, zorder=3, edgecolors="white", linewidths=1.2)
+        ax.scatter(
+            xs, ys, s=110, color=NODE, zorder=3, edgecolors="white", linewidths=1.2
+        )
 
     text = fig.add_axes([0.5, 0.0, 0.5, 1.0])
     text.axis("off")
-    text.text(0.02, 0.56, "mytorch", fontsize=27, fontweight="bold", color=NODE,
-              va="center", ha="left", family="DejaVu Sans")
-    text.text(0.04, 0.28, r"$\partial L / \partial W = G^\top X$", fontsize=12,
-              color=BACKWARD, va="center", ha="left")
+    text.text(
+        0.02,
+        0.56,
+        "mytorch",
+        fontsize=27,
+        fontweight="bold",
+        color=NODE,
+        va="center",
+        ha="left",
+        family="DejaVu Sans",
+    )
+    text.text(
+        0.04,
+        0.28,
+        r"$\partial L / \partial W = G^\top X$",
+        fontsize=12,
+        color=BACKWARD,
+        va="center",
+        ha="left",
+    )
 
     fig.savefig(OUT, transparent=True, metadata={"Software": None})
-    print(f"wrote {OUT.relative_to(OUT.parent.parent)} ({OUT.stat().st_size / 1e3:.0f} KB)")
+    print(
+        f"wrote {OUT.relative_to(OUT.parent.parent)} "
+        f"({OUT.stat().st_size / 1e3:.0f} KB)"
+    )
 
 
 if __name__ == "__main__":

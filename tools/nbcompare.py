@@ -25,6 +25,7 @@ and BLAS kernels (CONTRIBUTING.md, "Stored outputs"):
 No output is ever ignored: nbval's `nbval-ignore-output` and `nbval-skip` tags
 are refused. A cell tagged `raises-exception` may end in an error.
 """
+
 from __future__ import annotations
 
 import ast
@@ -103,8 +104,10 @@ class Mismatch:
 def compare_numbers(stored: str, new: str, rtol: float, atol: float) -> Mismatch | None:
     """Compare two texts that differ only in numbers within the tolerance."""
     if mask(stored) != mask(new):
-        return Mismatch(f"the text around the numbers changed:\n"
-                        f"--- stored\n{stored}\n--- new\n{new}")
+        return Mismatch(
+            f"the text around the numbers changed:\n"
+            f"--- stored\n{stored}\n--- new\n{new}"
+        )
     for old, now in zip(NUMBER.findall(stored), NUMBER.findall(new)):
         a, b = float(old), float(now)
         if math.isnan(a) or math.isnan(b) or math.isinf(a) or math.isinf(b):
@@ -113,10 +116,12 @@ def compare_numbers(stored: str, new: str, rtol: float, atol: float) -> Mismatch
             continue
         bound = atol + rtol * abs(a) + max(last_digit_unit(old), last_digit_unit(now))
         if abs(b - a) > bound * (1 + 1e-9):  # 1e-9: the decimal tokens' own rounding
-            return Mismatch(f"{now} where {old} was stored: differs by {abs(b - a):.3g}, "
-                            f"more than the tolerance {bound:.3g} "
-                            f"(atol {atol:g} + rtol {rtol:g} x |stored| + last digit)\n"
-                            f"--- stored\n{stored}\n--- new\n{new}")
+            return Mismatch(
+                f"{now} where {old} was stored: differs by {abs(b - a):.3g}, "
+                f"more than the tolerance {bound:.3g} "
+                f"(atol {atol:g} + rtol {rtol:g} x |stored| + last digit)\n"
+                f"--- stored\n{stored}\n--- new\n{new}"
+            )
     return None
 
 
@@ -129,12 +134,15 @@ def compare_outputs(stored: list, new: list, rule: dict | None) -> Mismatch | No
         if old == now:
             continue
         if rule is None:
-            return Mismatch(f"{kind} differs (compared exactly):\n"
-                            f"--- stored\n{old}\n--- new\n{now}")
+            return Mismatch(
+                f"{kind} differs (compared exactly):\n--- stored\n{old}\n--- new\n{now}"
+            )
         if "claims" in rule:
             if mask(old) != mask(now):
-                return Mismatch(f"{kind}: the text around the numbers changed:\n"
-                                f"--- stored\n{old}\n--- new\n{now}")
+                return Mismatch(
+                    f"{kind}: the text around the numbers changed:\n"
+                    f"--- stored\n{old}\n--- new\n{now}"
+                )
             continue
         problem = compare_numbers(old, now, rule["rtol"], rule["atol"])
         if problem:
@@ -151,18 +159,28 @@ def check_rule(source: str, rule) -> None:
         raise ValueError(f"compare must be a mapping, got {rule!r}")
     if "claims" in rule:
         if set(rule) != {"claims"} or not str(rule["claims"]).strip():
-            raise ValueError(f"a claims rule is {{'claims': 'what the asserts check'}}, "
-                             f"got {rule!r}")
-        if not any(isinstance(node, ast.Assert) for node in ast.walk(ast.parse(source))):
-            raise ValueError("a cell compared by its claims must assert them, "
-                             "but this cell has no assert statement")
+            raise ValueError(
+                f"a claims rule is {{'claims': 'what the asserts check'}}, got {rule!r}"
+            )
+        if not any(
+            isinstance(node, ast.Assert) for node in ast.walk(ast.parse(source))
+        ):
+            raise ValueError(
+                "a cell compared by its claims must assert them, "
+                "but this cell has no assert statement"
+            )
         return
     if set(rule) != {"rtol", "atol", "why"} or not str(rule["why"]).strip():
-        raise ValueError(f"a tolerance rule is {{'rtol': R, 'atol': A, 'why': '...'}}, "
-                         f"got {rule!r}")
+        raise ValueError(
+            f"a tolerance rule is {{'rtol': R, 'atol': A, 'why': '...'}}, got {rule!r}"
+        )
     for key in ("rtol", "atol"):
         value = rule[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not value >= 0
+        ):
             raise ValueError(f"{key} must be a number >= 0, got {value!r}")
 
 
@@ -170,9 +188,12 @@ def check_rule(source: str, rule) -> None:
 
 
 def pytest_addoption(parser):
-    parser.addoption("--notebooks", action="store_true",
-                     help="re-run the .ipynb chapters and compare their outputs "
-                          "(tools/nbcompare.py)")
+    parser.addoption(
+        "--notebooks",
+        action="store_true",
+        help="re-run the .ipynb chapters and compare their outputs "
+        "(tools/nbcompare.py)",
+    )
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -192,10 +213,14 @@ def floating_point_setup() -> str:
     import threadpoolctl
     from numpy._core import _multiarray_umath as simd
 
-    blas = [f"{i['internal_api']} {i['version']} ({i['architecture']})"
-            for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    blas = [
+        f"{i['internal_api']} {i['version']} ({i['architecture']})"
+        for i in threadpoolctl.threadpool_info()
+        if i["user_api"] == "blas"
+    ]
     targets = list(simd.__cpu_baseline__) + [
-        name for name in simd.__cpu_dispatch__ if simd.__cpu_features__.get(name)]
+        name for name in simd.__cpu_dispatch__ if simd.__cpu_features__.get(name)
+    ]
     return f"BLAS {', '.join(blas) or 'unknown'}; NumPy SIMD {' '.join(targets)}"
 
 
@@ -210,8 +235,9 @@ class NotebookFile(pytest.File):
         for index, cell in enumerate(self.notebook.cells):
             if cell.cell_type == "code":
                 number += 1
-                yield CellItem.from_parent(self, name=f"cell {number}", cell=cell,
-                                           index=index)
+                yield CellItem.from_parent(
+                    self, name=f"cell {number}", cell=cell, index=index
+                )
 
     def setup(self):
         import execute  # tools/execute.py: the kernel and its environment
@@ -248,8 +274,10 @@ class CellItem(pytest.Item):
         tags = self.cell.metadata.get("tags", [])
         refused = [t for t in tags if t in REFUSED_TAGS]
         if refused:
-            raise CellFailed(f"tag {refused[0]} is not used in this book: every output is "
-                             "compared, by the rule in metadata.mytorch.compare")
+            raise CellFailed(
+                f"tag {refused[0]} is not used in this book: every output is "
+                "compared, by the rule in metadata.mytorch.compare"
+            )
         rule = self.cell.metadata.get("mytorch", {}).get("compare")
         try:
             check_rule(self.cell.source, rule)
@@ -261,8 +289,9 @@ class CellItem(pytest.Item):
         new = cell_outputs(fresh)
         if "raises-exception" not in tags and any(kind == "error" for kind, _ in new):
             error = next(out for out in fresh.outputs if out.output_type == "error")
-            raise CellFailed("the cell raised an error:\n"
-                             + ANSI.sub("", "\n".join(error.traceback)))
+            raise CellFailed(
+                "the cell raised an error:\n" + ANSI.sub("", "\n".join(error.traceback))
+            )
         problem = compare_outputs(cell_outputs(self.cell), new, rule)
         if problem:
             raise CellFailed(str(problem))

@@ -7,6 +7,7 @@ the book shows, and the package they import (`mytorch/`, with its
 Jupyter run every chapter. The introduction links to it. Loaded from
 _config.yml (sphinx.local_extensions).
 """
+
 import zipfile
 from pathlib import Path
 
@@ -26,10 +27,16 @@ The notebooks are numbered in reading order.
 
 def archive_members(root: Path, docnames: list) -> list:
     """(path in the archive, file) for the chapters and the package."""
-    notebooks = [root / f"{name}.ipynb" for name in docnames
-                 if (root / f"{name}.ipynb").is_file()]
-    package = [p for p in sorted((root / "mytorch").rglob("*"))
-               if p.is_file() and "__pycache__" not in p.parts]
+    notebooks = [
+        root / f"{name}.ipynb"
+        for name in docnames
+        if (root / f"{name}.ipynb").is_file()
+    ]
+    package = [
+        p
+        for p in sorted((root / "mytorch").rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
     files = notebooks + package + [root / "pyproject.toml", root / "README.md"]
     return [(f"mytorch-notebooks/{p.relative_to(root)}", p) for p in files]
 
@@ -38,7 +45,9 @@ def write_archive(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     root = Path(app.srcdir)
-    docnames = [app.config.root_doc] + list(app.env.toctree_includes.get(app.config.root_doc, []))
+    docnames = [app.config.root_doc] + list(
+        app.env.toctree_includes.get(app.config.root_doc, [])
+    )
     ordered = []
     for name in docnames:  # reading order, as the table of contents lists them
         ordered += [name] + [n for n in app.env.toctree_includes.get(name, [])]

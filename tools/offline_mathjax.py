@@ -9,6 +9,7 @@ the book uses into the built site's `_static/mathjax/`: the full TeX bundle
 extension would load the smaller `tex-chtml.js`, which fetches extensions on
 demand.) Loaded from _config.yml (sphinx.local_extensions).
 """
+
 import importlib.util
 import shutil
 from pathlib import Path
@@ -25,11 +26,19 @@ def mathjax_folder() -> Path:
     spec = importlib.util.find_spec(PACKAGE)
     folder = None
     if spec is not None and spec.submodule_search_locations:
-        folder = Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax"
-    if folder is None or not (folder / SCRIPT).is_file() or not (folder / FONTS).is_dir():
+        folder = (
+            Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax"
+        )
+    if (
+        folder is None
+        or not (folder / SCRIPT).is_file()
+        or not (folder / FONTS).is_dir()
+    ):
         raise ExtensionError(
-            f"the book serves MathJax from the Python package {PACKAGE!r}, which is not "
-            f"installed or has no {SCRIPT} and fonts: pip install -r requirements.txt")
+            f"the book serves MathJax from the Python package {PACKAGE!r}, which is "
+            f"not installed or has no {SCRIPT} and fonts: "
+            "pip install -r requirements.txt"
+        )
     return folder
 
 

@@ -6,10 +6,12 @@ A code cell whose metadata is ``{"mytorch": {"source": "mytorch.nn.Linear"}}``
 shows exactly ``inspect.getsource(mytorch.nn.Linear)``, without the trailing
 newline. A cell marked ``{"mytorch": {"imports": ["mytorch.nn.linear"]}}``
 shows the import statements of those modules (each once, in order), so the
-synced classes below it run with exactly what the package gives them. This script rewrites every such cell that differs from the package
+synced classes below it run with exactly what the package gives them. This script
+rewrites every such cell that differs from the package
 (its outputs are kept) and says which ones it changed. `tests/test_sync.py`
 uses `check` to fail when a cell has drifted.
 """
+
 from __future__ import annotations
 
 import ast
@@ -116,7 +118,9 @@ def resolve(name: str):
             obj = getattr(obj, attr)
         except AttributeError:
             owner = ".".join(parts[:depth])
-            raise SyncError(f"cannot resolve {name!r}: {owner} has no attribute {attr!r}") from None
+            raise SyncError(
+                f"cannot resolve {name!r}: {owner} has no attribute {attr!r}"
+            ) from None
     return obj
 
 
@@ -136,13 +140,15 @@ def import_statements(modules: list[str]) -> str:
                 if statement not in lines:
                     lines.append(statement)
     files = ", ".join(m.replace(".", "/") + ".py" for m in modules)
-    return f"# What {files} import{'s' if len(modules) == 1 else ''}\n" + "\n".join(lines)
+    return f"# What {files} import{'s' if len(modules) == 1 else ''}\n" + "\n".join(
+        lines
+    )
 
 
 def package_source(name: str) -> str:
     """The source of the named object, as a synced cell must show it."""
     if name.startswith(IMPORTS):
-        return import_statements(name[len(IMPORTS):].split(", "))
+        return import_statements(name[len(IMPORTS) :].split(", "))
     obj = resolve(name)
     try:
         source = inspect.getsource(obj)
@@ -158,7 +164,10 @@ def first_difference(cell: str, package: str) -> str:
         a = ours[number - 1] if number <= len(ours) else "<end of cell>"
         b = theirs[number - 1] if number <= len(theirs) else "<end of source>"
         if a != b:
-            return f"first difference at line {number}:\n  cell:    {a!r}\n  package: {b!r}"
+            return (
+                f"first difference at line {number}:\n"
+                f"  cell:    {a!r}\n  package: {b!r}"
+            )
     return "the cell and the package differ only in trailing whitespace or newlines"
 
 

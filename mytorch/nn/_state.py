@@ -1,4 +1,5 @@
 """What `Module.load_state_dict` accepts, and what it returns."""
+
 from collections import namedtuple
 from collections.abc import Mapping
 
@@ -6,12 +7,14 @@ import numpy as np
 
 from mytorch._validation import check_bool
 
-#: The keys `load_state_dict` did not find, and those it did not expect (PyTorch's fields).
+#: The keys `load_state_dict` did not find, and those it did not expect (PyTorch's
+#: fields).
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
 def check_state_dict(module, own: dict, state_dict, strict: bool) -> tuple:
-    """`(values, missing_keys, unexpected_keys)` to load into the arrays `own`, or raise.
+    """`(values, missing_keys, unexpected_keys)` to load into the arrays `own`, or
+    raise.
 
     Every problem is collected first and reported in one RuntimeError: a
     wrongly shaped or non-numeric entry always, a missing or an unexpected
@@ -19,7 +22,9 @@ def check_state_dict(module, own: dict, state_dict, strict: bool) -> tuple:
     """
     who = f"{type(module).__name__}.load_state_dict"
     if not isinstance(state_dict, Mapping):
-        raise TypeError(f"{who} expects a dict of arrays, got {type(state_dict).__name__}")
+        raise TypeError(
+            f"{who} expects a dict of arrays, got {type(state_dict).__name__}"
+        )
     check_bool(who, "strict", strict)
     missing = [k for k in own if k not in state_dict]
     unexpected = [str(k) for k in state_dict if k not in own]
@@ -27,7 +32,9 @@ def check_state_dict(module, own: dict, state_dict, strict: bool) -> tuple:
     for key in (k for k in own if k in state_dict):
         value = np.asarray(state_dict[key])
         if value.shape != own[key].shape:
-            wrong_shape.append(f"{key}: expected shape {own[key].shape}, got {value.shape}")
+            wrong_shape.append(
+                f"{key}: expected shape {own[key].shape}, got {value.shape}"
+            )
         elif value.dtype.kind not in "biuf":
             wrong_type.append(f"{key}: expected real numbers, got dtype {value.dtype}")
         values[key] = value

@@ -4,12 +4,19 @@ Each derivative is written in terms of what the forward pass already
 computed, so backward costs one or two array operations. The chapter
 "Activations" derives every formula and shows the naive forms failing.
 """
+
 import math
 
 import numpy as np
 from scipy.special import erfc
 
-from mytorch._validation import check_array, check_choice, check_dim, check_grad_output, check_int
+from mytorch._validation import (
+    check_array,
+    check_choice,
+    check_dim,
+    check_grad_output,
+    check_int,
+)
 from mytorch.grad_mode import is_grad_enabled
 from mytorch.nn.module import Module
 
@@ -38,53 +45,64 @@ class ReLU(Module):
 
 
 class Sigmoid(Module):
-    r"""$\sigma(x) = 1/(1 + e^{-x})$; backward: $G \odot \sigma(x)(1 - \sigma(x))$.
+    r"""$\sigma(x) = 1/(1 + e^{-x})$; backward: $G \odot \sigma'(x)$.
 
     Computed from $z = e^{-|x|} \in (0, 1]$, which never overflows:
-    $\sigma(x) = 1/(1+z)$ for $x \ge 0$ and $z/(1+z)$ for $x < 0$.
+    $\sigma(x) = 1/(1+z)$ for $x \ge 0$ and $z/(1+z)$ for $x < 0$, and
+    $\sigma'(x) = \sigma(x)(1 - \sigma(x)) = z/(1+z)^2$, which keeps its
+    relative precision where $1 - \sigma(x)$ would round to 0.
     """
 
-    _cache_names = ("_y",)
+    _cache_names = ("_z",)
 
     def __init__(self):
         super().__init__()
-        self._y = None
+        self._z = None
 
     def forward(self, x):
         check_array("Sigmoid", "input", x)
         z = np.exp(-np.abs(x))
-        y = np.where(x >= 0, 1, z) / (1 + z)
         if is_grad_enabled():
-            self._y = y.copy()  # a copy: the caller may change y in place
-        return y
+            self._z = z  # a new array, not returned: no copy needed
+        return np.where(x >= 0, 1, z) / (1 + z)
 
     def backward(self, grad_output):
-        check_grad_output(self, grad_output, self._y)
-        return grad_output * self._y * (1 - self._y)
+        check_grad_output(self, grad_output, self._z)
+        z = self._z
+        return grad_output * (z / ((1 + z) * (1 + z)))
 
 
 class Tanh(Module):
-    r"""$\tanh(x)$; backward: $G \odot (1 - \tanh^2(x))$."""
+    r"""$\tanh(x)$; backward: $G \odot \tanh'(x)$.
 
-    _cache_names = ("_y",)
+    $\tanh'(x) = 1 - \tanh^2(x) = 4z/(1+z)^2$ with $z = e^{-2|x|} \in (0, 1]$:
+    the second form keeps its relative precision where $\tanh^2(x)$ rounds
+    to 1.
+    """
+
+    _cache_names = ("_z",)
 
     def __init__(self):
         super().__init__()
-        self._y = None
+        self._z = None
 
     def forward(self, x):
         check_array("Tanh", "input", x)
-        y = np.tanh(x)
         if is_grad_enabled():
-            self._y = y.copy()  # a copy: the caller may change y in place
-        return y
+            # exp(-800) is 0 in float32 and float64: the clip changes no z and keeps
+            # 2|x| from overflowing
+            self._z = np.exp(-2 * np.minimum(np.abs(x), 400.0))
+        return np.tanh(x)
 
     def backward(self, grad_output):
-        # of y's dtype: the in-place products below would round a wider grad_output to y's dtype
-        check_grad_output(self, grad_output, self._y, same_dtype=True)
-        # G * (1 - y*y), computed in one new array rather than three
-        grad_input = np.multiply(self._y, self._y)
-        np.subtract(1, grad_input, out=grad_input)
+        # of z's dtype: the in-place products below would round a wider grad_output to
+        # z's dtype
+        check_grad_output(self, grad_output, self._z, same_dtype=True)
+        # G * 4z / (1 + z)^2, computed in one new array rather than four
+        grad_input = np.add(1, self._z)
+        np.multiply(grad_input, grad_input, out=grad_input)
+        np.divide(self._z, grad_input, out=grad_input)
+        grad_input *= 4
         grad_input *= grad_output
         return grad_input
 
@@ -99,7 +117,8 @@ class GELU(Module):
 
     `approximate='tanh'` uses
     $\tfrac12 x \bigl(1 + \tanh u\bigr)$, $u = \sqrt{2/\pi}\,(x + 0.044715\,x^3)$,
-    and backward $G \odot \bigl(\tfrac12(1 + \tanh u) + \tfrac12 x (1 - \tanh^2 u)\,u'\bigr)$,
+    and backward $G \odot \bigl(\tfrac12(1 + \tanh u) + \tfrac12 x (1 - \tanh^2
+    u)\,u'\bigr)$,
     $u' = \sqrt{2/\pi}\,(1 + 3 \cdot 0.044715\,x^2)$.
     """
 
@@ -121,11 +140,13 @@ class GELU(Module):
             xc = np.clip(x, -10.0, 10.0)
             tanh_u = np.tanh(self._SQRT_2_OVER_PI * (xc + 0.044715 * xc * xc * xc))
             if is_grad_enabled():
-                self._x, self._x_clipped, self._tanh_u = x, xc, tanh_u  # backward reads xc, not x
+                # backward reads xc, not x
+                self._x, self._x_clipped, self._tanh_u = x, xc, tanh_u
             return 0.5 * x * (1 + tanh_u)
         cdf = 0.5 * erfc(-x / math.sqrt(2.0))
         if is_grad_enabled():
-            self._x, self._cdf = x.copy(), cdf  # a copy: x changed in place changes no gradient
+            # a copy: x changed in place changes no gradient
+            self._x, self._cdf = x.copy(), cdf
         return x * cdf
 
     def backward(self, grad_output):
@@ -135,7 +156,8 @@ class GELU(Module):
             t, xc = self._tanh_u, self._x_clipped  # where x was clipped, 1 - t * t is 0
             du = self._SQRT_2_OVER_PI * (1 + 3 * 0.044715 * xc * xc)
             return grad_output * (0.5 * (1 + t) + 0.5 * xc * (1 - t * t) * du)
-        xc = np.clip(x, -40.0, 40.0)  # phi(40) = e^-800 / sqrt(2 pi) is 0 already; x * x stays finite
+        # phi(40) = e^-800 / sqrt(2 pi) is 0 already; x * x stays finite
+        xc = np.clip(x, -40.0, 40.0)
         pdf = self._INV_SQRT_2PI * np.exp(-0.5 * xc * xc)
         return grad_output * (self._cdf + x * pdf)
 
@@ -144,7 +166,8 @@ class GELU(Module):
 
 
 class Softmax(Module):
-    r"""$\mathrm{softmax}(x)_i = e^{x_i - m} / \sum_j e^{x_j - m}$ along `dim`, $m = \max_j x_j$.
+    r"""$\mathrm{softmax}(x)_i = e^{x_i - m} / \sum_j e^{x_j - m}$ along `dim`, $m =
+    \max_j x_j$.
 
     Subtracting the maximum changes nothing mathematically and keeps every
     exponent $\le 0$, so nothing overflows. Backward is the vector-Jacobian

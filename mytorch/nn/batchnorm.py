@@ -1,8 +1,16 @@
 """Batch normalisation over the batch dimension of (N, C) inputs."""
+
 import numpy as np
 
-from mytorch._validation import (check_batch, check_fraction, check_grad_output, check_int,
-                                 check_positive, check_samples, resolve_dtype)
+from mytorch._validation import (
+    check_batch,
+    check_fraction,
+    check_grad_output,
+    check_int,
+    check_positive,
+    check_samples,
+    resolve_dtype,
+)
 from mytorch.grad_mode import is_grad_enabled
 from mytorch.nn.module import Module, Parameter
 
@@ -22,7 +30,8 @@ class BatchNorm1d(Module):
     $\partial L/\partial \beta = \sum_n G_n$,
     $\partial L/\partial \gamma = \sum_n G_n \odot \hat x_n$,
     $\partial L/\partial x = \frac{\gamma}{\sqrt{\sigma^2+\epsilon}} \odot
-    \bigl(G - \frac1N \partial L/\partial \beta - \hat x \odot \frac1N \partial L/\partial \gamma\bigr)$.
+    \bigl(G - \frac1N \partial L/\partial \beta
+    - \hat x \odot \frac1N \partial L/\partial \gamma\bigr)$.
 
     Parameters
     ----------
@@ -59,9 +68,18 @@ class BatchNorm1d(Module):
         self._x_hat = None
 
     def forward(self, x):
-        check_batch("BatchNorm1d", "input", x, "num_features", self.num_features, self.weight.dtype)
+        check_batch(
+            "BatchNorm1d",
+            "input",
+            x,
+            "num_features",
+            self.num_features,
+            self.weight.dtype,
+        )
         if self.training:
-            check_samples("BatchNorm1d in training", "input", x, 2, "to estimate a variance")
+            check_samples(
+                "BatchNorm1d in training", "input", x, 2, "to estimate a variance"
+            )
             n = x.shape[0]
             mu = x.mean(axis=0)
             x_centered = x - mu
@@ -76,7 +94,11 @@ class BatchNorm1d(Module):
         inv_std = 1 / np.sqrt(var + self.eps)
         x_hat = x_centered * inv_std
         if is_grad_enabled():
-            self._x_hat, self._inv_std, self._batch_stats = x_hat, inv_std, self.training
+            self._x_hat, self._inv_std, self._batch_stats = (
+                x_hat,
+                inv_std,
+                self.training,
+            )
         return x_hat * self.weight.data + self.bias.data
 
     def backward(self, grad_output):

@@ -1,4 +1,5 @@
 """Sequential: function composition, and the chain rule in reverse."""
+
 from mytorch._validation import check_instances
 from mytorch.nn.module import Module
 
@@ -25,11 +26,13 @@ class Sequential(Module):
     def named_children(self):
         for index, module in enumerate(self._sequence):
             yield str(index), module
-        yield from super().named_children()  # modules assigned as attributes: children, not steps
+        # modules assigned as attributes: children, not steps
+        yield from super().named_children()
 
     def forward(self, x):
         for module in self._sequence:
-            x = module.forward(x)  # what module(x) does, minus one Python call per module
+            # what module(x) does, minus one Python call per module
+            x = module.forward(x)
         return x
 
     def backward(self, grad_output):

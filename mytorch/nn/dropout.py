@@ -1,4 +1,5 @@
 """Inverted dropout."""
+
 from mytorch._validation import check_array, check_fraction, check_grad_output
 from mytorch.grad_mode import is_grad_enabled
 from mytorch.nn.module import Module
@@ -6,7 +7,8 @@ from mytorch.random import get_generator
 
 
 class Dropout(Module):
-    r"""In training, zero each element with probability $p$ and scale the rest by $1/(1-p)$.
+    r"""In training, zero each element with probability $p$ and scale the rest by
+    $1/(1-p)$.
 
     With the mask $m_i \sim \mathrm{Bernoulli}(1-p)$, $y = x \odot m / (1-p)$,
     so $\mathbb{E}[y] = x$ and evaluation needs no rescaling: in eval mode

@@ -7,6 +7,7 @@ layers and initialisation" derives them. Draws come from the generator that
 float64 and then stored in the tensor's dtype, so a float32 model starts as
 the float64 one, rounded.
 """
+
 import math
 
 import numpy as np
@@ -35,8 +36,14 @@ def calculate_gain(nonlinearity: str) -> float:
 def _array(tensor) -> np.ndarray:
     array = tensor.data if isinstance(tensor, Parameter) else tensor
     if not isinstance(array, np.ndarray) or array.dtype.kind != "f":
-        got = f"an ndarray of dtype {array.dtype}" if isinstance(array, np.ndarray) else type(tensor).__name__
-        raise TypeError(f"init expects a Parameter or a floating-point ndarray, got {got}")
+        got = (
+            f"an ndarray of dtype {array.dtype}"
+            if isinstance(array, np.ndarray)
+            else type(tensor).__name__
+        )
+        raise TypeError(
+            f"init expects a Parameter or a floating-point ndarray, got {got}"
+        )
     return array
 
 
@@ -48,11 +55,14 @@ def _fans(array: np.ndarray) -> tuple:
 
 
 def _generator(rng) -> np.random.Generator:
-    """`rng` itself, or the generator that `mytorch.manual_seed` seeds if `rng` is None."""
+    """`rng`, or the generator that `mytorch.manual_seed` seeds if `rng` is None."""
     if rng is None:
         return get_generator()
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"init expects rng to be None or a numpy.random.Generator, got {type(rng).__name__}")
+        raise TypeError(
+            "init expects rng to be None or a numpy.random.Generator, "
+            f"got {type(rng).__name__}"
+        )
     return rng
 
 

@@ -1,9 +1,16 @@
 """The fully connected layer."""
+
 import numpy as np
 
 from mytorch.nn import init as nn_init
-from mytorch._validation import (check_batch, check_bool, check_choice, check_grad_output,
-                                 check_int, resolve_dtype)
+from mytorch._validation import (
+    check_batch,
+    check_bool,
+    check_choice,
+    check_grad_output,
+    check_int,
+    resolve_dtype,
+)
 from mytorch.grad_mode import is_grad_enabled
 from mytorch.nn.module import Module, Parameter
 
@@ -52,20 +59,28 @@ class Linear(Module):
         self._x = None
 
     def forward(self, x):
-        check_batch("Linear", "input", x, "in_features", self.in_features, self.weight.dtype)
+        check_batch(
+            "Linear", "input", x, "in_features", self.in_features, self.weight.dtype
+        )
         if is_grad_enabled():
-            self._x = x.copy()  # a copy: changing x in place after forward must not change backward
+            # a copy: changing x in place after forward must not change backward
+            self._x = x.copy()
         y = x @ self.weight.data.T
         if self.bias is not None:
             y += self.bias.data
         return y
 
     def backward(self, grad_output):
-        check_grad_output(self, grad_output, self._x, features=self.out_features, same_dtype=True)
+        check_grad_output(
+            self, grad_output, self._x, features=self.out_features, same_dtype=True
+        )
         self.weight.grad += grad_output.T @ self._x
         if self.bias is not None:
             self.bias.grad += grad_output.sum(axis=0)
         return grad_output @ self.weight.data
 
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )

@@ -4,11 +4,17 @@
 prediction's dtype; `criterion.backward()` returns dL/dprediction. The
 chapter "Losses" derives both.
 """
+
 import numpy as np
 
 from mytorch._numerics import flush_subnormals
-from mytorch._validation import (check_choice, check_class_target, check_forward_done,
-                                 check_labels, check_regression_target)
+from mytorch._validation import (
+    check_choice,
+    check_class_target,
+    check_forward_done,
+    check_labels,
+    check_regression_target,
+)
 from mytorch.grad_mode import is_grad_enabled
 from mytorch.nn.module import Module
 
@@ -18,7 +24,8 @@ class CrossEntropyLoss(Module):
 
     With $m_i = \max_c z_{ic}$, the log-sum-exp form
     $\ell_i = m_i + \log \sum_c e^{z_{ic} - m_i} - z_{i y_i}$
-    never overflows. $L = \frac1N \sum_i \ell_i$ (`'mean'`) or $\sum_i \ell_i$ (`'sum'`).
+    never overflows. $L = \frac1N \sum_i \ell_i$ (`'mean'`) or $\sum_i \ell_i$
+    (`'sum'`).
 
     Backward: $\partial L / \partial z = (\mathrm{softmax}(z) - \mathrm{onehot}(y)) / N$
     for `'mean'` (without the $1/N$ for `'sum'`), with entries smaller in
@@ -40,12 +47,15 @@ class CrossEntropyLoss(Module):
         check_class_target("CrossEntropyLoss", logits, target)
         n, c = logits.shape
         onehot = target[:, None] == np.arange(c)  # (N, C): row i is True at column y_i
-        check_labels("CrossEntropyLoss", target, onehot)  # a label outside [0, C) has no column
+        # a label outside [0, C) has no column
+        check_labels("CrossEntropyLoss", target, onehot)
         shifted = logits - logits.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         sum_exp = exp.sum(axis=1)
-        losses = np.log(sum_exp) - shifted[onehot]  # shifted[onehot]: z_{i, y_i} - m_i, row by row
-        if is_grad_enabled():  # backward turns these into softmax(logits) = exp / sum_exp
+        # shifted[onehot]: z_{i, y_i} - m_i, row by row
+        losses = np.log(sum_exp) - shifted[onehot]
+        # backward turns these into softmax(logits) = exp / sum_exp
+        if is_grad_enabled():
             self._exp, self._sum_exp, self._onehot = exp, sum_exp, onehot
         total = losses.sum()
         return logits.dtype.type(total / n if self.reduction == "mean" else total)
@@ -90,7 +100,9 @@ class MSELoss(Module):
         if is_grad_enabled():
             self._diff = diff
         total = np.vdot(diff, diff)
-        return prediction.dtype.type(total / diff.size if self.reduction == "mean" else total)
+        return prediction.dtype.type(
+            total / diff.size if self.reduction == "mean" else total
+        )
 
     def backward(self):
         check_forward_done(self, self._diff)

@@ -5,6 +5,7 @@ A module computes `forward(x)`, caching what its derivative needs, and
 each of its parameters into `.grad` and returns the gradient with respect to
 its input. See the chapter "Modules, Sequential and the training loop".
 """
+
 from collections import OrderedDict
 from typing import Iterator
 
@@ -80,26 +81,37 @@ class Module:
     training = True
     #: The names `register_buffer` was given, in order.
     _buffer_names = ()
-    #: The attributes `forward` writes for `backward`; `train` and `eval` keep a set per mode.
+    #: The attributes `forward` writes for `backward`; `train` and `eval` keep a set
+    #: per mode.
     _cache_names = ()
     #: The training cache while in eval mode.
     _training_cache = None
 
     def register_buffer(self, name: str, array: np.ndarray) -> None:
-        """Store `array` as the attribute `name`, state that `state_dict` saves and `to` casts."""
+        """Store `array` as the attribute `name`, state that `state_dict` saves and `to`
+        casts."""
         if name not in self._buffer_names:
             self._buffer_names += (name,)  # a new tuple, the module's own
         setattr(self, name, array)
 
     def _attributes(self, kind: type) -> list:
-        """`(name, value)` for the attributes holding a `kind`, in the order they were first assigned."""
-        return [(name, value) for name, value in vars(self).items() if isinstance(value, kind)]
+        """`(name, value)` for the attributes holding a `kind`, in the order they were
+        first assigned."""
+        return [
+            (name, value)
+            for name, value in vars(self).items()
+            if isinstance(value, kind)
+        ]
 
     def _own_buffers(self) -> list:
-        """`(name, array)` for the registered names that still hold an array (not deleted, not replaced)."""
+        """`(name, array)` for the registered names that still hold an array (not
+        deleted, not replaced)."""
         attributes = vars(self)
-        return [(name, attributes[name]) for name in self._buffer_names
-                if isinstance(attributes.get(name), np.ndarray)]
+        return [
+            (name, attributes[name])
+            for name in self._buffer_names
+            if isinstance(attributes.get(name), np.ndarray)
+        ]
 
     # -- computation ------------------------------------------------------
     def forward(self, *inputs):
@@ -133,7 +145,9 @@ class Module:
         memo.add(self)
         yield prefix, self
         for name, module in self.named_children():
-            yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name)
+            yield from module.named_modules(
+                memo, f"{prefix}.{name}" if prefix else name
+            )
 
     def modules(self) -> Iterator["Module"]:
         for _, module in self.named_modules():
@@ -189,7 +203,8 @@ class Module:
                 setattr(self, name, None)
 
     def eval(self) -> "Module":
-        """Set evaluation mode (BatchNorm uses running statistics, Dropout is the identity)."""
+        """Set evaluation mode (BatchNorm uses running statistics, Dropout is the
+        identity)."""
         return self.train(False)
 
     def zero_grad(self) -> None:
@@ -198,7 +213,8 @@ class Module:
 
     # -- state --------------------------------------------------------------
     def _named_state(self) -> Iterator[tuple]:
-        """Parameters' data and buffers, module by module: its parameters, then its buffers, as in PyTorch."""
+        """Parameters' data and buffers, module by module: its parameters, then its
+        buffers, as in PyTorch."""
         for prefix, module in self.named_modules():
             dot = f"{prefix}." if prefix else ""
             for name, param in module._attributes(Parameter):
@@ -255,11 +271,18 @@ class Module:
         return self._repr(set())
 
     def _repr(self, enclosing: set) -> str:
-        """The repr, with `...` for a child that is one of the modules being printed (a cycle)."""
+        """The repr, with `...` for a child that is one of the modules being printed (a
+        cycle)."""
         enclosing = enclosing | {id(self)}
-        lines = [f"({name}): " + (f"{type(module).__name__}(...)" if id(module) in enclosing
-                                  else module._repr(enclosing).replace("\n", "\n  "))
-                 for name, module in self.named_children()]
+        lines = [
+            f"({name}): "
+            + (
+                f"{type(module).__name__}(...)"
+                if id(module) in enclosing
+                else module._repr(enclosing).replace("\n", "\n  ")
+            )
+            for name, module in self.named_children()
+        ]
         head = f"{type(self).__name__}({self.extra_repr()}"
         if not lines:
             return head + ")"

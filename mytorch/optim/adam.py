@@ -1,4 +1,5 @@
 """Adam: bias-corrected moment estimates of the gradient."""
+
 import math
 
 import numpy as np
@@ -8,7 +9,8 @@ from mytorch.optim.optimizer import Optimizer
 
 
 class Adam(Optimizer):
-    r"""Adaptive moment estimation, as in PyTorch (L2 weight decay added to the gradient).
+    r"""Adaptive moment estimation, as in PyTorch (L2 weight decay added to the
+    gradient).
 
     For the parameters $p$ with gradient $g$, at step $t = 1, 2, \dots$:
 
@@ -40,12 +42,18 @@ class Adam(Optimizer):
     weight_decay : float, default 0
     """
 
-    hyperparameters = {"lr": check_non_negative, "betas": check_pair, "eps": check_non_negative,
-                       "weight_decay": check_non_negative}
+    hyperparameters = {
+        "lr": check_non_negative,
+        "betas": check_pair,
+        "eps": check_non_negative,
+        "weight_decay": check_non_negative,
+    }
     state_keys = {"exp_avg": None, "exp_avg_sq": None}
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+        super().__init__(
+            params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+        )
 
     def update(self, p, g, state, group, tmp):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
@@ -53,7 +61,8 @@ class Adam(Optimizer):
         m *= beta1
         m += np.multiply(1 - beta1, g, out=tmp)  # (1 - beta1) g
         v *= beta2
-        v += np.multiply(np.multiply(1 - beta2, g, out=tmp), g, out=tmp)  # (1 - beta2) g g
+        # (1 - beta2) g g
+        v += np.multiply(np.multiply(1 - beta2, g, out=tmp), g, out=tmp)
         root_bias2 = math.sqrt(1 - beta2**t)  # the bias corrections, moved onto scalars
         alpha_t, eps_t = lr * root_bias2 / (1 - beta1**t), eps * root_bias2
         denom = np.add(np.sqrt(v, out=tmp), eps_t, out=tmp)  # sqrt(v) + eps_t

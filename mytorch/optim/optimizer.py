@@ -1,4 +1,6 @@
-"""The optimizer template: parameter groups in one flat buffer, state, and a step around a rule."""
+"""The optimizer template: parameter groups in one flat buffer, state, and a step around
+a rule."""
+
 import copy
 
 import numpy as np
@@ -8,7 +10,8 @@ from mytorch.optim import _state
 
 
 class Optimizer:
-    """Base class: the housekeeping of every optimizer, around one method that holds its rule.
+    """Base class: the housekeeping of every optimizer, around one method that holds its
+    rule.
 
     `params` is an iterable of Parameters, or a list of dicts
     `{"params": [...], "lr": ..., ...}` (parameter groups, as in PyTorch)
@@ -30,10 +33,10 @@ class Optimizer:
     FLUSH_EVERY = 64
     #: Each hyperparameter's check, `check(who, name, value)`, run on every group.
     hyperparameters = {}
-    #: The state arrays of the rule, each with the hyperparameter that must not be 0 for it
-    #: to exist (None: always).
+    #: The state arrays of the rule, each with the hyperparameter that must not be 0
+    #: for it to exist (None: always).
     state_keys = {}
-    #: How many scratch arrays, shaped like the group's parameters, `update` writes into.
+    #: How many scratch arrays (shaped like the group's parameters) `update` writes.
     scratch = 1
 
     def __init__(self, params, defaults: dict):
@@ -45,14 +48,19 @@ class Optimizer:
             self.add_param_group(group)
 
     def update(self, p, g, state: dict, group: dict, *scratch) -> None:
-        """The rule: change `p` (a group's flat parameters) in place, given its gradient `g`."""
+        """The rule: change `p` (a group's flat parameters) in place, given its gradient
+        `g`."""
         raise NotImplementedError(f"{type(self).__name__} does not define update")
 
     def step(self) -> None:
         """One update of every parameter, group by group."""
         _state.check_views(self)
-        for group, state, (p, grad, g_wd, *scratch) in zip(self.param_groups, self.state,
-                                                           self._views or self._make_views()):
+        for group, state, (p, grad, g_wd, *scratch) in zip(
+            self.param_groups,
+            self.state,
+            self._views or self._make_views(),
+            strict=False,
+        ):
             g = self.apply_weight_decay(p, grad, group, out=g_wd)
             if "step" not in state:
                 self._create_state(state, group, p)
@@ -65,7 +73,7 @@ class Optimizer:
                         flush_subnormals(array)
 
     def apply_weight_decay(self, p, grad, group: dict, out: np.ndarray) -> np.ndarray:
-        """L2 weight decay: $g + \\lambda p$ into `out` (`grad` itself if $\\lambda = 0$)."""
+        """L2 weight decay: $g + \\lambda p$ into `out` (`grad` if $\\lambda = 0$)."""
         weight_decay = group.get("weight_decay")
         if not weight_decay:
             return grad
@@ -76,7 +84,8 @@ class Optimizer:
         self.grad.fill(0)
 
     def add_param_group(self, param_group: dict) -> None:
-        """Add a group of parameters; hyperparameters it does not set are the constructor's."""
+        """Add a group of parameters; hyperparameters it does not set are the
+        constructor's."""
         group = _state.check_param_group(self, param_group)
         self.param_groups.append(group)
         self.state.append({})
@@ -86,10 +95,13 @@ class Optimizer:
         self._attach()
 
     def _attach(self) -> None:
-        """Make every parameter's arrays views into the flat arrays; forget cached views."""
+        """Make every parameter's arrays views into the flat arrays; forget cached
+        views."""
         self._params, self._slices, start = [], [], 0
         for group in self.param_groups:
-            self._slices.append(slice(start, start + sum(p.data.size for p in group["params"])))
+            self._slices.append(
+                slice(start, start + sum(p.data.size for p in group["params"]))
+            )
             for p in group["params"]:
                 part, start = slice(start, start + p.data.size), start + p.data.size
                 p.data = self.data[part].reshape(p.data.shape)
@@ -98,8 +110,11 @@ class Optimizer:
         self._scratch_arrays, self._views = [], None
 
     def _make_views(self) -> list:
-        """Per group: its parameters, gradients and scratch arrays, as views of flat arrays."""
-        self._scratch_arrays = [np.empty_like(self.data) for _ in range(1 + self.scratch)]
+        """Per group: its parameters, gradients and scratch arrays, as views of flat
+        arrays."""
+        self._scratch_arrays = [
+            np.empty_like(self.data) for _ in range(1 + self.scratch)
+        ]
         arrays = [self.data, self.grad, *self._scratch_arrays]
         self._views = [[a[part] for a in arrays] for part in self._slices]
         return self._views
@@ -111,7 +126,8 @@ class Optimizer:
             state.update((key, np.zeros_like(p)) for key in keys)
 
     def state_dict(self) -> dict:
-        """PyTorch's layout, copied: `{"state": {i: {key: value}}, "param_groups": [{...}]}`.
+        """PyTorch's layout, copied: `{"state": {i: {key: value}}, "param_groups":
+        [{...}]}`.
 
         Parameters are numbered across the groups, in order; each group lists
         its numbers under `"params"`; flat state is cut back per parameter.
@@ -119,19 +135,25 @@ class Optimizer:
         state, groups, index = {}, [], 0
         for group, group_state in zip(self.param_groups, self.state):
             hyper = copy.deepcopy({k: v for k, v in group.items() if k != "params"})
-            groups.append(dict(hyper, params=list(range(index, index + len(group["params"])))))
+            groups.append(
+                dict(hyper, params=list(range(index, index + len(group["params"]))))
+            )
             start = 0
             for p in group["params"]:
                 part, start = slice(start, start + p.data.size), start + p.data.size
                 if group_state:
-                    state[index] = {k: v[part].reshape(p.shape).copy()
-                                    if isinstance(v, np.ndarray) else v
-                                    for k, v in group_state.items()}
+                    state[index] = {
+                        k: v[part].reshape(p.shape).copy()
+                        if isinstance(v, np.ndarray)
+                        else v
+                        for k, v in group_state.items()
+                    }
                 index += 1
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore what `state_dict` saved; nothing changes unless all of it fits (`_state`)."""
+        """Restore what `state_dict` saved; nothing changes unless all of it fits
+        (`_state`)."""
         hypers, states = _state.check_state_dict(self, state_dict)
         for group, hyper in zip(self.param_groups, hypers):
             params = group.pop("params")
@@ -140,20 +162,27 @@ class Optimizer:
         self.state = states
 
     def __getstate__(self) -> dict:
-        _state.check_views(self)  # a copy must not quietly re-attach parameters given new arrays
+        # a copy must not quietly re-attach parameters given new arrays
+        _state.check_views(self)
         return dict(self.__dict__, _views=None)
 
     def __setstate__(self, state: dict) -> None:
-        """After `copy.deepcopy` or unpickling: the copied parameters' arrays are plain copies, so
+        """After `copy.deepcopy` or unpickling: the copied parameters' arrays are plain
+        copies, so
         make them views of the copied flat arrays again. Copied together with its model
         (`copy.deepcopy((model, optimizer))`), the copy steps the copied model."""
         self.__dict__.update(state)
         self._attach()
 
     def __repr__(self) -> str:
-        groups = ["".join(f", {k}={v}" for k, v in g.items() if k != "params")[2:]
-                  for g in self.param_groups]
+        groups = [
+            "".join(f", {k}={v}" for k, v in g.items() if k != "params")[2:]
+            for g in self.param_groups
+        ]
         if len(groups) == 1:
             return f"{type(self).__name__}({groups[0]})"
-        return f"{type(self).__name__}(" + "; ".join(
-            f"group {i}: {text}" for i, text in enumerate(groups)) + ")"
+        return (
+            f"{type(self).__name__}("
+            + "; ".join(f"group {i}: {text}" for i, text in enumerate(groups))
+            + ")"
+        )

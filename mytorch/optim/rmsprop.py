@@ -1,4 +1,5 @@
 """RMSprop: per-coordinate steps scaled by a running RMS of the gradient."""
+
 import numpy as np
 
 from mytorch._validation import check_fraction, check_non_negative
@@ -15,7 +16,8 @@ class RMSprop(Optimizer):
         g &\leftarrow g + \lambda p \quad\text{(weight decay, by the base class)}\\
         s &\leftarrow \alpha s + (1 - \alpha)\, g \odot g\\
         u &= g / (\sqrt{s} + \epsilon)\\
-        b &\leftarrow \mu b + u, \quad p \leftarrow p - \eta\, b \quad (\text{if } \mu > 0)\\
+        b &\leftarrow \mu b + u, \quad
+            p \leftarrow p - \eta\, b \quad (\text{if } \mu > 0)\\
         p &\leftarrow p - \eta\, u \quad (\text{if } \mu = 0)
 
     State: `step`, `square_avg` ($s$, starts at 0) and, with momentum,
@@ -34,20 +36,41 @@ class RMSprop(Optimizer):
     weight_decay : float, default 0
     """
 
-    hyperparameters = {"lr": check_non_negative, "alpha": check_fraction, "eps": check_non_negative,
-                       "momentum": check_fraction, "weight_decay": check_non_negative}
+    hyperparameters = {
+        "lr": check_non_negative,
+        "alpha": check_fraction,
+        "eps": check_non_negative,
+        "momentum": check_fraction,
+        "weight_decay": check_non_negative,
+    }
     state_keys = {"square_avg": None, "momentum_buffer": "momentum"}
     scratch = 2
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0):
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, momentum=momentum,
-                                      weight_decay=weight_decay))
+    def __init__(
+        self, params, lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                alpha=alpha,
+                eps=eps,
+                momentum=momentum,
+                weight_decay=weight_decay,
+            ),
+        )
 
     def update(self, p, g, state, group, tmp, u):
-        lr, alpha, eps, mu = group["lr"], group["alpha"], group["eps"], group["momentum"]
+        lr, alpha, eps, mu = (
+            group["lr"],
+            group["alpha"],
+            group["eps"],
+            group["momentum"],
+        )
         s = state["square_avg"]
         s *= alpha
-        s += np.multiply(np.multiply(1 - alpha, g, out=tmp), g, out=tmp)  # (1 - alpha) g g
+        # (1 - alpha) g g
+        s += np.multiply(np.multiply(1 - alpha, g, out=tmp), g, out=tmp)
         denom = np.add(np.sqrt(s, out=tmp), eps, out=tmp)  # sqrt(s) + eps
         u = np.divide(g, denom, out=u)
         if mu:

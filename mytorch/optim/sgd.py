@@ -1,4 +1,5 @@
 """Stochastic gradient descent with (Nesterov) momentum and weight decay."""
+
 import numpy as np
 
 from mytorch._validation import check_bool, check_fraction, check_non_negative
@@ -13,7 +14,8 @@ class SGD(Optimizer):
     .. math::
 
         g &\leftarrow g + \lambda p \quad\text{(weight decay, by the base class)}\\
-        v &\leftarrow \mu v + g \quad\text{(} v \text{ starts at 0: the first step sets } v = g)\\
+        v &\leftarrow \mu v + g
+            \quad\text{(} v \text{ starts at 0: the first step sets } v = g)\\
         p &\leftarrow p - \eta \,(g + \mu v \text{ if Nesterov else } v)
 
     Derived, and shown equivalent to the textbook form, in the chapter
@@ -33,13 +35,21 @@ class SGD(Optimizer):
         L2 penalty $\lambda \ge 0$, added to the gradient.
     """
 
-    hyperparameters = {"lr": check_non_negative, "momentum": check_fraction,
-                       "nesterov": check_bool, "weight_decay": check_non_negative}
+    hyperparameters = {
+        "lr": check_non_negative,
+        "momentum": check_fraction,
+        "nesterov": check_bool,
+        "weight_decay": check_non_negative,
+    }
     state_keys = {"momentum_buffer": "momentum"}
 
     def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
-        super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov,
-                                      weight_decay=weight_decay))
+        super().__init__(
+            params,
+            dict(
+                lr=lr, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay
+            ),
+        )
 
     def update(self, p, g, state, group, tmp):
         lr, mu, nesterov = group["lr"], group["momentum"], group["nesterov"]
@@ -47,5 +57,6 @@ class SGD(Optimizer):
             v = state["momentum_buffer"]
             v *= mu
             v += g  # v = mu v + g
-            g = np.add(g, np.multiply(mu, v, out=tmp), out=tmp) if nesterov else v  # g + mu v
+            # g + mu v
+            g = np.add(g, np.multiply(mu, v, out=tmp), out=tmp) if nesterov else v
         p -= np.multiply(lr, g, out=tmp)  # p - lr g
