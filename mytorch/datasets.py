@@ -15,12 +15,12 @@ spiral        3        three interleaved spiral arms (our own generator)
 
 Inputs are standardised with the *training* set's mean and standard
 deviation (the test set is transformed with the same statistics, as it
-would be in deployment). ``load(name)`` returns a :class:`Dataset`.
+would be in deployment). ``make_dataset(name)`` returns a :class:`Dataset`.
 
 Examples
 --------
 >>> from mytorch import datasets
->>> data = datasets.load("spiral")
+>>> data = datasets.make_dataset("spiral")
 >>> data.X_train.shape, data.X_test.shape, data.n_classes
 ((750, 2), (250, 2), 3)
 """
@@ -38,7 +38,7 @@ __all__ = [
     "BLOB_CENTERS",
     "blobs",
     "circles",
-    "load",
+    "make_dataset",
     "make_spiral",
     "moons",
     "noisy_moons",
@@ -270,13 +270,13 @@ DATASETS = {
 }
 
 
-def load(name: str, **kwargs) -> Dataset:
-    """Load one of :data:`DATASETS` by name.
+def make_dataset(name: str, **kwargs) -> Dataset:
+    """Make one of :data:`DATASETS` by name.
 
     Keyword arguments override the generator's defaults (e.g.
-    ``load("spiral", n_arms=5)``); without them every call returns the same
+    ``make_dataset("spiral", n_arms=5)``); without them every call returns the same
     points, split and standardisation.
     """
     if not isinstance(name, str) or name not in DATASETS:
-        raise ValueError(f"load(name) must be one of {sorted(DATASETS)}, got {name!r}")
+        raise ValueError(f"make_dataset(name) must be one of {sorted(DATASETS)}, got {name!r}")
     return DATASETS[name](**kwargs)

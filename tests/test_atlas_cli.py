@@ -1,4 +1,5 @@
 """The atlas command line: interrupts, atomic outputs, flags x modes, runs that never mix."""
+
 import json
 import os
 import re
@@ -13,11 +14,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.neural_network import MLPClassifier  # noqa: E402
+import pandas as pd
+import pytest
+from sklearn.neural_network import MLPClassifier
 
-from mytorch import atlas  # noqa: E402
+from mytorch import atlas
+from mytorch.atlas import _modes, _options, baseline, grid
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--datasets", "moons", "--epochs", "2", "--jobs", "1", "--quiet"]
@@ -25,7 +27,11 @@ SMALL = ["--datasets", "moons", "--epochs", "2", "--jobs", "1", "--quiet"]
 
 def files_in(folder: Path) -> list[str]:
     """Every file and folder under ``folder``, hidden ones included."""
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
+    return (
+        sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+        if folder.exists()
+        else []
+    )
 
 
 def main(argv) -> int:
@@ -53,18 +59,34 @@ def interrupt_fit_after(monkeypatch, calls: int):
 
 # --- Ctrl-C ---------------------------------------------------------------------------------
 
+
 def test_an_interrupted_scikit_learn_fit_is_raised_not_swallowed(monkeypatch):
-    interrupt_fit_after(monkeypatch, calls=10)        # in the second epoch of the first fit
-    with pytest.raises(KeyboardInterrupt, match=r"MLPClassifier.fit was interrupted after 1 "
-                                                r"of 3 epochs"):
+    interrupt_fit_after(monkeypatch, calls=10)  # in the second epoch of the first fit
+    with pytest.raises(
+        KeyboardInterrupt,
+        match=r"MLPClassifier.fit was interrupted after 1 "
+        r"of 3 epochs",
+    ):
         atlas.run_baseline(["moons"], progress=False, epochs=3)
 
 
 def test_a_fit_that_stops_early_for_another_reason_is_refused(monkeypatch):
-    monkeypatch.setattr(atlas, "sklearn_mlp", lambda *args, **kwargs: MLPClassifier(
-        hidden_layer_sizes=(4,), max_iter=50, tol=1.0, n_iter_no_change=1, random_state=0))
-    with pytest.raises(RuntimeError, match=r"MLPClassifier.fit stopped after \d+ epochs: "
-                                           r"expected max_iter=50"):
+    monkeypatch.setattr(
+        baseline,
+        "sklearn_mlp",
+        lambda *args, **kwargs: MLPClassifier(
+            hidden_layer_sizes=(4,),
+            max_iter=50,
+            tol=1.0,
+            n_iter_no_change=1,
+            random_state=0,
+        ),
+    )
+    with pytest.raises(
+        RuntimeError,
+        match=r"MLPClassifier.fit stopped after \d+ epochs: "
+        r"expected max_iter=50",
+    ):
         atlas.run_baseline(["moons"], progress=False)
 
 
@@ -73,6 +95,7 @@ def test_other_warnings_of_a_fit_are_passed_on(monkeypatch):
 
     def warning_fit(self, X, y):
         import warnings
+
         warnings.warn("something else", UserWarning)
         return fit(self, X, y)
 
@@ -82,87 +105,110 @@ def test_other_warnings_of_a_fit_are_passed_on(monkeypatch):
 
 
 @pytest.mark.parametrize("mode", [[], ["--compare"]])
-def test_ctrl_c_in_a_fit_exits_130_and_writes_nothing(tmp_path, capsys, monkeypatch, mode):
-    monkeypatch.setattr(atlas, "COMPARISON_DRAWS", ((4, 4),))
+def test_ctrl_c_in_a_fit_exits_130_and_writes_nothing(
+    tmp_path, capsys, monkeypatch, mode
+):
+    monkeypatch.setattr(_options, "COMPARISON_DRAWS", ((4, 4),))
     seen = interrupt_fit_after(monkeypatch, calls=20)
     out = tmp_path / "out"
     assert main(["--out", str(out), *mode, *SMALL]) == 130
     assert len(seen) == 20
     assert files_in(out) == []
-    assert capsys.readouterr().err == (f"python -m mytorch.atlas: interrupted, nothing "
-                                       f"written to {out}\n")
+    assert capsys.readouterr().err == (
+        f"python -m mytorch.atlas: interrupted, nothing written to {out}\n"
+    )
 
 
-def test_ctrl_c_in_our_own_training_exits_130_and_writes_nothing(tmp_path, monkeypatch, capsys):
+def test_ctrl_c_in_our_own_training_exits_130_and_writes_nothing(
+    tmp_path, monkeypatch, capsys
+):
     (tmp_path / "notes.txt").write_text("mine")
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(atlas, "run_experiment", interrupted)
+    monkeypatch.setattr(grid, "run_experiment", interrupted)
     assert main(["--out", str(tmp_path), *SMALL]) == 130
     assert files_in(tmp_path) == ["notes.txt"]
     assert "interrupted, nothing written to" in capsys.readouterr().err
 
 
-def test_ctrl_c_that_surfaces_as_another_error_still_exits_130(tmp_path, monkeypatch, capsys):
+def test_ctrl_c_that_surfaces_as_another_error_still_exits_130(
+    tmp_path, monkeypatch, capsys
+):
     def import_cut_short(*args, **kwargs):
         # What a C extension's import does when Ctrl-C arrives during it.
         try:
             os.kill(os.getpid(), signal.SIGINT)
-            sum(range(10))                           # the handler runs between bytecodes
+            sum(range(10))  # the handler runs between bytecodes
         except KeyboardInterrupt:
             raise ImportError("initialization failed") from None
 
-    monkeypatch.setattr(atlas, "run_experiment", import_cut_short)
+    monkeypatch.setattr(grid, "run_experiment", import_cut_short)
     out = tmp_path / "out"
     assert main(["--out", str(out), *SMALL]) == 130
     assert files_in(out) == []
-    assert capsys.readouterr().err == (f"python -m mytorch.atlas: interrupted, nothing "
-                                       f"written to {out}\n")
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # restored
+    assert capsys.readouterr().err == (
+        f"python -m mytorch.atlas: interrupted, nothing written to {out}\n"
+    )
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
 
 
 def test_ctrl_c_that_some_code_swallows_still_exits_130(tmp_path, monkeypatch, capsys):
-    experiment = atlas.run_experiment
+    experiment = grid.run_experiment
 
     def swallowing(*args, **kwargs):
         try:
             os.kill(os.getpid(), signal.SIGINT)
         except KeyboardInterrupt:
-            pass                                        # as scikit-learn's fit does
+            pass  # as scikit-learn's fit does
         return experiment(*args, **kwargs)
 
-    monkeypatch.setattr(atlas, "run_experiment", swallowing)
+    monkeypatch.setattr(grid, "run_experiment", swallowing)
     out = tmp_path / "out"
     assert main(["--out", str(out), "--no-baseline", "--no-figures", *SMALL]) == 130
     assert files_in(out) == []
-    assert capsys.readouterr().err.endswith("interrupted, nothing written to " f"{out}\n")
+    assert capsys.readouterr().err.endswith(f"interrupted, nothing written to {out}\n")
 
 
 def test_an_ignored_sigint_stays_ignored(tmp_path, monkeypatch):
     # A job started in the background by a script ignores Ctrl-C, as Python does there.
-    experiment = atlas.run_experiment
+    experiment = grid.run_experiment
 
     def ctrl_c_then_train(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGINT)
         return experiment(*args, **kwargs)
 
-    monkeypatch.setattr(atlas, "run_experiment", ctrl_c_then_train)
+    monkeypatch.setattr(grid, "run_experiment", ctrl_c_then_train)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        assert main(["--out", str(tmp_path), "--optimizers", "adam", "--activations", "relu",
-                     "--no-figures", *SMALL]) == 0
+        assert (
+            main(
+                [
+                    "--out",
+                    str(tmp_path),
+                    "--optimizers",
+                    "adam",
+                    "--activations",
+                    "relu",
+                    "--no-figures",
+                    *SMALL,
+                ]
+            )
+            == 0
+        )
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, previous)
     assert files_in(tmp_path) == ["atlas.csv", "baseline.csv", "manifest.json"]
 
 
-SIGNAL_SCRIPT = """
-import os, signal, sys
+# Python runs a sitecustomize module found on its path at startup: this one
+# reaches the command and every worker process that joblib starts for it.
+SIGNAL_SITECUSTOMIZE = """
+import os, signal
 from sklearn.neural_network import MLPClassifier
-from mytorch import atlas
+from mytorch.atlas import _options
 
 os.environ.setdefault("ATLAS_PID", str(os.getpid()))      # the parent's, in every worker
 backprop, seen = MLPClassifier._backprop, []
@@ -177,35 +223,59 @@ def backprop_then_signal(self, *args, **kwargs):
         os.kill(int(os.environ["ATLAS_PID"]), signal.SIGTERM)
     return backprop(self, *args, **kwargs)
 MLPClassifier._backprop = backprop_then_signal
-atlas.COMPARISON_DRAWS = ((4, 4), (5, 5), (6, 6))
-
-if __name__ == "__main__":
-    sys.exit(atlas.main(sys.argv[1:]))
+_options.COMPARISON_DRAWS = ((4, 4), (5, 5), (6, 6))
 """
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-@pytest.mark.parametrize("name, status, what", [("INT", 130, "interrupted"),
-                                                ("TERM", 143, "terminated")])
-def test_a_signal_in_a_fit_exits_with_its_status_and_writes_nothing(tmp_path, jobs, name,
-                                                                     status, what):
-    script = tmp_path / "signalled.py"
-    script.write_text(textwrap.dedent(SIGNAL_SCRIPT))
+@pytest.mark.parametrize(
+    "name, status, what", [("INT", 130, "interrupted"), ("TERM", 143, "terminated")]
+)
+def test_a_signal_in_a_fit_exits_with_its_status_and_writes_nothing(
+    tmp_path, jobs, name, status, what
+):
+    (tmp_path / "sitecustomize.py").write_text(textwrap.dedent(SIGNAL_SITECUSTOMIZE))
     out = tmp_path / "out"
-    env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", SIGNAL=name)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]),
+        OPENBLAS_NUM_THREADS="1",
+        SIGNAL=name,
+    )
     env.pop("ATLAS_PID", None)
-    run = subprocess.run([sys.executable, str(script), "--out", str(out), "--compare",
-                          "--datasets", "moons", "circles", "--epochs", "5", "--jobs", jobs],
-                         capture_output=True, text=True, env=env, start_new_session=True,
-                         timeout=300)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mytorch.atlas",
+            "--out",
+            str(out),
+            "--compare",
+            "--datasets",
+            "moons",
+            "circles",
+            "--epochs",
+            "5",
+            "--jobs",
+            jobs,
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        start_new_session=True,
+        timeout=300,
+    )
     assert run.returncode == status, run.stderr
-    assert run.stderr.splitlines()[-1] == (f"python -m mytorch.atlas: {what}, nothing "
-                                           f"written to {out}")
+    assert run.stderr.splitlines()[-1] == (
+        f"python -m mytorch.atlas: {what}, nothing written to {out}"
+    )
     assert "Traceback" not in run.stderr
     assert files_in(out) == []
 
 
 # --- atomic outputs -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("error", [RuntimeError("figures failed"), KeyboardInterrupt()])
 def test_a_run_that_fails_at_the_end_leaves_no_files(tmp_path, monkeypatch, error):
@@ -216,7 +286,7 @@ def test_a_run_that_fails_at_the_end_leaves_no_files(tmp_path, monkeypatch, erro
         written.append(Path(out))
         raise error
 
-    monkeypatch.setattr(atlas, "write_figures", failing_figures)
+    monkeypatch.setattr(_modes, "write_figures", failing_figures)
     out = tmp_path / "out"
     if isinstance(error, KeyboardInterrupt):
         assert main(["--out", str(out), *SMALL]) == 130
@@ -228,25 +298,43 @@ def test_a_run_that_fails_at_the_end_leaves_no_files(tmp_path, monkeypatch, erro
     assert files_in(out) == []
 
 
-def test_outputs_appear_together_with_the_manifest_only_at_the_end(tmp_path, monkeypatch):
+def test_outputs_appear_together_with_the_manifest_only_at_the_end(
+    tmp_path, monkeypatch
+):
     out = tmp_path / "out"
     seen_during_run = []
 
     def figures(results, folder, **kwargs):
-        seen_during_run.extend(p.name for p in out.iterdir() if not p.name.startswith("."))
+        seen_during_run.extend(
+            p.name for p in out.iterdir() if not p.name.startswith(".")
+        )
         (Path(folder) / "overview.png").write_bytes(b"png")
 
-    monkeypatch.setattr(atlas, "write_figures", figures)
+    monkeypatch.setattr(_modes, "write_figures", figures)
     assert atlas.main(["--out", str(out), *SMALL]) == 0
     assert seen_during_run == []
-    assert files_in(out) == ["atlas.csv", "baseline.csv", "manifest.json", "overview.png"]
+    assert files_in(out) == [
+        "atlas.csv",
+        "baseline.csv",
+        "manifest.json",
+        "overview.png",
+    ]
 
 
 # --- the manifest and --overwrite -----------------------------------------------------------
 
+
 def test_the_manifest_records_the_run(tmp_path):
-    argv = ["--out", str(tmp_path), "--optimizers", "adam", "--activations", "tanh",
-            "--no-figures", *SMALL]
+    argv = [
+        "--out",
+        str(tmp_path),
+        "--optimizers",
+        "adam",
+        "--activations",
+        "tanh",
+        "--no-figures",
+        *SMALL,
+    ]
     assert atlas.main(argv) == 0
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["command"] == "python -m mytorch.atlas " + " ".join(argv)
@@ -259,8 +347,17 @@ def test_the_manifest_records_the_run(tmp_path):
     assert settings["seed"] == 0 and settings["random_state"] == 0
     assert settings["baseline"] is True and settings["figures"] is False
     assert settings["optimizer_hyperparameters"]["adam"]["lr"] == 0.02
-    assert set(manifest["packages"]) == {"mytorch", "numpy", "scipy", "scikit-learn", "pandas",
-                                         "matplotlib", "threadpoolctl"}
+    assert set(manifest["packages"]) == {
+        "mytorch",
+        "numpy",
+        "scipy",
+        "scikit-learn",
+        "pandas",
+        "matplotlib",
+        "threadpoolctl",
+        "joblib",
+    }
+    assert settings["backend"] == "loky" and "scheduler" not in settings
     assert all(manifest["packages"].values())
     blas = [entry for entry in manifest["blas"] if entry["user_api"] == "blas"]
     assert blas and all(entry["internal_api"] and entry["version"] for entry in blas)
@@ -272,20 +369,41 @@ def test_the_manifest_records_the_run(tmp_path):
     assert started.utcoffset().total_seconds() == 0 and started <= finished
 
 
-def test_the_manifest_of_a_sweep_and_of_a_comparison_records_their_draws(tmp_path, monkeypatch):
-    monkeypatch.setattr(atlas, "SCHEDULES", ((50, 2),))
-    monkeypatch.setattr(atlas, "SWEEP_DRAWS", ((1, 1),))
-    monkeypatch.setattr(atlas, "COMPARISON_DRAWS", ((4, 4),))
-    monkeypatch.setattr(atlas, "LR_GRID", {"sgd": (0.1,), "rmsprop": (0.01,), "adam": (0.1,)})
-    assert atlas.main(["--out", str(tmp_path / "s"), "--sweep", "--datasets", "moons",
-                       "--optimizers", "adam", "--activations", "relu", "--quiet"]) == 0
+def test_the_manifest_of_a_sweep_and_of_a_comparison_records_their_draws(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(_options, "SCHEDULES", ((50, 2),))
+    monkeypatch.setattr(_options, "SWEEP_DRAWS", ((1, 1),))
+    monkeypatch.setattr(_options, "COMPARISON_DRAWS", ((4, 4),))
+    monkeypatch.setattr(
+        _options, "LR_GRID", {"sgd": (0.1,), "rmsprop": (0.01,), "adam": (0.1,)}
+    )
+    assert (
+        atlas.main(
+            [
+                "--out",
+                str(tmp_path / "s"),
+                "--sweep",
+                "--datasets",
+                "moons",
+                "--optimizers",
+                "adam",
+                "--activations",
+                "relu",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     sweep = json.loads((tmp_path / "s" / "manifest.json").read_text())["settings"]
     assert sweep["mode"] == "sweep" and sweep["draws"] == [[1, 1]]
     assert sweep["schedules"] == [[50, 2]] and sweep["lr_grid"] == {"adam": [0.1]}
     assert "epochs" not in sweep
     assert atlas.main(["--out", str(tmp_path / "c"), "--compare", *SMALL]) == 0
     compare = json.loads((tmp_path / "c" / "manifest.json").read_text())
-    assert compare["settings"]["draws"] == [[4, 4]] and compare["files"] == ["comparison.csv"]
+    assert compare["settings"]["draws"] == [[4, 4]] and compare["files"] == [
+        "comparison.csv"
+    ]
 
 
 def test_a_second_run_into_the_same_folder_is_refused(tmp_path, capsys):
@@ -294,24 +412,44 @@ def test_a_second_run_into_the_same_folder_is_refused(tmp_path, capsys):
     capsys.readouterr()
     for mode in ([], ["--sweep"], ["--compare"]):
         with pytest.raises(SystemExit) as exit_:
-            atlas.main(["--out", str(tmp_path), *mode, "--datasets", "moons", "--quiet"])
+            atlas.main(
+                ["--out", str(tmp_path), *mode, "--datasets", "moons", "--quiet"]
+            )
         assert exit_.value.code == 2
         err = capsys.readouterr().err
         assert err.splitlines()[-1] == (
             f"python -m mytorch.atlas: error: argument --out: expected a folder without "
             f"another run's results, got {tmp_path}, which holds atlas.csv, baseline.csv, "
-            f"manifest.json (--overwrite replaces them)")
+            f"manifest.json (--overwrite replaces them)"
+        )
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
 def test_overwrite_removes_the_earlier_runs_files_and_nothing_else(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     assert atlas.main(["--out", str(tmp_path), *SMALL]) == 0
-    assert files_in(tmp_path) == ["atlas.csv", "baseline.csv", "curves_moons.png",
-                                  "grid_moons.png", "manifest.json", "notes.txt",
-                                  "overview.png"]
-    assert atlas.main(["--out", str(tmp_path), "--overwrite", "--no-figures", "--no-baseline",
-                       *SMALL]) == 0
+    assert files_in(tmp_path) == [
+        "atlas.csv",
+        "baseline.csv",
+        "curves_moons.png",
+        "grid_moons.png",
+        "manifest.json",
+        "notes.txt",
+        "overview.png",
+    ]
+    assert (
+        atlas.main(
+            [
+                "--out",
+                str(tmp_path),
+                "--overwrite",
+                "--no-figures",
+                "--no-baseline",
+                *SMALL,
+            ]
+        )
+        == 0
+    )
     assert files_in(tmp_path) == ["atlas.csv", "manifest.json", "notes.txt"]
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["files"] == ["atlas.csv"]
@@ -326,19 +464,34 @@ def test_an_interrupted_overwrite_keeps_the_earlier_run(tmp_path, monkeypatch):
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
-@pytest.mark.parametrize("files, manifest, message", [
-    ({"atlas.csv": "a"}, None,
-     r"--overwrite removes only the files that manifest.json lists, and \S+ holds atlas.csv "
-     r"without one; move them away or choose another folder"),
-    ({"atlas.csv": "a", "overview.png": "b"}, {"files": ["atlas.csv"]},
-     r"and \S+ also holds overview.png; move them away"),
-    ({"atlas.csv": "a"}, {"files": ["atlas.csv", "../notes.txt"]},
-     r"\S+manifest.json is not a manifest \(unexpected file names"),
-    ({"atlas.csv": "a"}, {"files": ["notes.txt"]}, r"is not a manifest"),
-    ({}, "not json", r"is not a manifest"),
-])
-def test_overwrite_refuses_what_no_manifest_vouches_for(tmp_path, capsys, files, manifest,
-                                                        message):
+@pytest.mark.parametrize(
+    "files, manifest, message",
+    [
+        (
+            {"atlas.csv": "a"},
+            None,
+            (
+                r"--overwrite removes only the files that manifest.json lists, and \S+ holds atlas.csv "
+                r"without one; move them away or choose another folder"
+            ),
+        ),
+        (
+            {"atlas.csv": "a", "overview.png": "b"},
+            {"files": ["atlas.csv"]},
+            r"and \S+ also holds overview.png; move them away",
+        ),
+        (
+            {"atlas.csv": "a"},
+            {"files": ["atlas.csv", "../notes.txt"]},
+            r"\S+manifest.json is not a manifest \(unexpected file names",
+        ),
+        ({"atlas.csv": "a"}, {"files": ["notes.txt"]}, r"is not a manifest"),
+        ({}, "not json", r"is not a manifest"),
+    ],
+)
+def test_overwrite_refuses_what_no_manifest_vouches_for(
+    tmp_path, capsys, files, manifest, message
+):
     (tmp_path / "notes.txt").write_text("mine")
     for name, text in files.items():
         (tmp_path / name).write_text(text)
@@ -357,18 +510,27 @@ def test_overwrite_refuses_what_no_manifest_vouches_for(tmp_path, capsys, files,
 
 # --- --out ----------------------------------------------------------------------------------
 
+
 def out_cases(tmp_path):
     (tmp_path / "file.txt").write_text("x")
     return {
         "empty": ("", "expected a folder, got ''"),
-        "file": (str(tmp_path / "file.txt"),
-                 f"expected a folder, got {tmp_path / 'file.txt'}, which is a file"),
-        "under a file": (str(tmp_path / "file.txt" / "a" / "b"),
-                         f"expected a folder, got {tmp_path / 'file.txt' / 'a' / 'b'}, which "
-                         f"lies under {tmp_path / 'file.txt'}, a file"),
+        "file": (
+            str(tmp_path / "file.txt"),
+            f"expected a folder, got {tmp_path / 'file.txt'}, which is a file",
+        ),
+        "under a file": (
+            str(tmp_path / "file.txt" / "a" / "b"),
+            (
+                f"expected a folder, got {tmp_path / 'file.txt' / 'a' / 'b'}, which "
+                f"lies under {tmp_path / 'file.txt'}, a file"
+            ),
+        ),
         # Nobody, not even root, may create a folder at the top of sysfs.
-        "not writable": ("/sys/mytorch-atlas-out",
-                         "expected a folder we can write to, got /sys/mytorch-atlas-out ("),
+        "not writable": (
+            "/sys/mytorch-atlas-out",
+            "expected a folder we can write to, got /sys/mytorch-atlas-out (",
+        ),
     }
 
 
@@ -376,29 +538,48 @@ def out_cases(tmp_path):
 def test_bad_out_gives_one_line_from_the_parser(tmp_path, case):
     out, message = out_cases(tmp_path)[case]
     before = files_in(tmp_path)
-    run = subprocess.run([sys.executable, "-m", "mytorch.atlas", "--out", out, *SMALL],
-                         capture_output=True, text=True, cwd=tmp_path, timeout=300,
-                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    run = subprocess.run(
+        [sys.executable, "-m", "mytorch.atlas", "--out", out, *SMALL],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     assert run.returncode == 2
     assert "Traceback" not in run.stderr and run.stdout == ""
     last = run.stderr.splitlines()[-1]
-    assert last.startswith("python -m mytorch.atlas: error: argument --out: " + message), last
+    assert last.startswith(
+        "python -m mytorch.atlas: error: argument --out: " + message
+    ), last
     assert files_in(tmp_path) == before
 
 
 # --- every flag in every mode: honoured or refused ------------------------------------------
+
 
 class Recorder:
     """Stands in for the functions the command line calls, and records their arguments."""
 
     def __init__(self, monkeypatch):
         self.calls = {}
-        for name in ("run_atlas", "run_baseline", "write_figures", "sweep_learning_rates",
-                     "compare_with_baseline"):
-            monkeypatch.setattr(atlas, name, self.recording(name))
-        monkeypatch.setattr(atlas, "atlas_table", lambda results: pd.DataFrame({"a": [1]}))
-        monkeypatch.setattr(atlas, "choose_settings",
-                            lambda sweep: {"batch_size": 1, "epochs": 1, "lr": {}})
+        for name in (
+            "run_atlas",
+            "run_baseline",
+            "write_figures",
+            "sweep_learning_rates",
+            "compare_with_baseline",
+        ):
+            monkeypatch.setattr(_modes, name, self.recording(name))
+        monkeypatch.setattr(
+            _modes, "atlas_table", lambda results: pd.DataFrame({"a": [1]})
+        )
+        monkeypatch.setattr(
+            _modes,
+            "choose_settings",
+            lambda sweep: {"batch_size": 1, "epochs": 1, "lr": {}},
+        )
 
     def recording(self, name):
         def record(*args, **kwargs):
@@ -406,8 +587,11 @@ class Recorder:
             if name == "write_figures":
                 (Path(args[1]) / "overview.png").write_bytes(b"png")
             if name == "compare_with_baseline":
-                return pd.DataFrame({"dataset": ["moons"], "mytorch": [1.0], "sklearn": [1.0]})
+                return pd.DataFrame(
+                    {"dataset": ["moons"], "mytorch": [1.0], "sklearn": [1.0]}
+                )
             return {} if name == "run_atlas" else pd.DataFrame({"a": [1]})
+
         return record
 
 
@@ -415,78 +599,220 @@ ALL_DATASETS = ["moons", "circles", "blobs", "noisy_moons", "spiral"]
 NOT_WITH = "not allowed with argument"
 #: (mode, extra arguments) -> {function: {argument: value}} it must be called with, the
 #: functions it must not call (value None), or the parser's error (a string).
-FLAGS_BY_MODE = [
-    ("atlas", [], {"run_atlas": {0: ALL_DATASETS, 1: ["sgd", "rmsprop", "adam"],
-                                 2: ["relu", "gelu", "sigmoid", "tanh"], "epochs": 80,
-                                 "n_jobs": 2, "progress": True},
-                   "run_baseline": {0: ALL_DATASETS, 1: ["sgd", "adam"],
-                                    2: ["relu", "sigmoid", "tanh"], "epochs": 80},
-                   "write_figures": {"n_jobs": 2}}),
-    ("atlas", ["--datasets", "spiral", "moons"], {"run_atlas": {0: ["spiral", "moons"]},
-                                                  "run_baseline": {0: ["spiral", "moons"]}}),
-    ("atlas", ["--optimizers", "adam", "rmsprop"], {"run_atlas": {1: ["adam", "rmsprop"]},
-                                                    "run_baseline": {1: ["adam"]}}),
-    ("atlas", ["--optimizers", "rmsprop"], {"run_atlas": {1: ["rmsprop"]},
-                                            "run_baseline": None}),
-    ("atlas", ["--activations", "gelu", "tanh"], {"run_atlas": {2: ["gelu", "tanh"]},
-                                                  "run_baseline": {2: ["tanh"]}}),
-    ("atlas", ["--epochs", "3"], {"run_atlas": {"epochs": 3}, "run_baseline": {"epochs": 3}}),
-    ("atlas", ["--jobs", "3"], {"run_atlas": {"n_jobs": 3}, "run_baseline": {"n_jobs": 3},
-                                "write_figures": {"n_jobs": 3}}),
-    ("atlas", ["--quiet"], {"run_atlas": {"progress": False},
-                            "run_baseline": {"progress": False},
-                            "write_figures": {"progress": False}}),
-    ("atlas", ["--no-baseline"], {"run_atlas": {}, "run_baseline": None}),
-    ("atlas", ["--no-figures"], {"run_atlas": {}, "write_figures": None}),
-    ("sweep", [], {"sweep_learning_rates": {0: atlas.LR_GRID, 3: ALL_DATASETS,
-                                            4: ["relu", "gelu", "sigmoid", "tanh"],
-                                            "n_jobs": 2, "progress": True}}),
-    ("sweep", ["--datasets", "blobs"], {"sweep_learning_rates": {3: ["blobs"]}}),
-    ("sweep", ["--optimizers", "adam", "sgd"],
-     {"sweep_learning_rates": {0: {"adam": atlas.LR_GRID["adam"],
-                                   "sgd": atlas.LR_GRID["sgd"]}}}),
-    ("sweep", ["--activations", "gelu"], {"sweep_learning_rates": {4: ["gelu"]}}),
-    ("sweep", ["--epochs", "3"], f"argument --epochs: {NOT_WITH} --sweep"),
-    ("sweep", ["--jobs", "1"], {"sweep_learning_rates": {"n_jobs": 1}}),
-    ("sweep", ["--quiet"], {"sweep_learning_rates": {"progress": False}}),
-    ("sweep", ["--no-baseline"], f"argument --no-baseline: {NOT_WITH} --sweep"),
-    ("sweep", ["--no-figures"], f"argument --no-figures: {NOT_WITH} --sweep"),
-    ("compare", [], {"compare_with_baseline": {0: atlas.COMPARISON_DRAWS, 1: ALL_DATASETS,
-                                               "optimizers": ["sgd", "adam"],
-                                               "activations": ["relu", "sigmoid", "tanh"],
-                                               "epochs": 80, "n_jobs": 2, "progress": True}}),
-    ("compare", ["--datasets", "circles"], {"compare_with_baseline": {1: ["circles"]}}),
-    ("compare", ["--optimizers", "adam"], {"compare_with_baseline": {"optimizers": ["adam"]}}),
-    ("compare", ["--optimizers", "adam", "rmsprop"],
-     "argument --optimizers: with --compare, expected names scikit-learn has too, "
-     "['sgd', 'adam'], got rmsprop"),
-    ("compare", ["--activations", "tanh", "relu"],
-     {"compare_with_baseline": {"activations": ["tanh", "relu"]}}),
-    ("compare", ["--activations", "gelu"],
-     "argument --activations: with --compare, expected names scikit-learn has too, "
-     "['relu', 'sigmoid', 'tanh'], got gelu"),
-    ("compare", ["--epochs", "3"], {"compare_with_baseline": {"epochs": 3}}),
-    ("compare", ["--jobs", "1"], {"compare_with_baseline": {"n_jobs": 1}}),
-    ("compare", ["--quiet"], {"compare_with_baseline": {"progress": False}}),
-    ("compare", ["--no-baseline"], f"argument --no-baseline: {NOT_WITH} --compare"),
-    ("compare", ["--no-figures"], f"argument --no-figures: {NOT_WITH} --compare"),
-] + [
-    (mode, [flag, name, name], f"argument {flag}: expected each name at most once, "
-                               f"got {name} {name}")
-    for mode in ("atlas", "sweep", "compare")
-    for flag, name in (("--datasets", "moons"), ("--optimizers", "adam"),
-                       ("--activations", "relu"))
-] + [
-    (mode, [flag, "0"], f"{flag} must be >= 1, got 0")
-    for mode in ("atlas", "compare") for flag in ("--epochs", "--jobs")
-] + [("sweep", ["--jobs", "0"], "--jobs must be >= 1, got 0"),
-     ("sweep", ["--compare"], f"argument --compare: {NOT_WITH} --sweep")]
+FLAGS_BY_MODE = (
+    [
+        (
+            "atlas",
+            [],
+            {
+                "run_atlas": {
+                    0: ALL_DATASETS,
+                    1: ["sgd", "rmsprop", "adam"],
+                    2: ["relu", "gelu", "sigmoid", "tanh"],
+                    "epochs": 80,
+                    "n_jobs": 2,
+                    "progress": True,
+                },
+                "run_baseline": {
+                    0: ALL_DATASETS,
+                    1: ["sgd", "adam"],
+                    2: ["relu", "sigmoid", "tanh"],
+                    "epochs": 80,
+                },
+                "write_figures": {"n_jobs": 2},
+            },
+        ),
+        (
+            "atlas",
+            ["--datasets", "spiral", "moons"],
+            {
+                "run_atlas": {0: ["spiral", "moons"]},
+                "run_baseline": {0: ["spiral", "moons"]},
+            },
+        ),
+        (
+            "atlas",
+            ["--optimizers", "adam", "rmsprop"],
+            {"run_atlas": {1: ["adam", "rmsprop"]}, "run_baseline": {1: ["adam"]}},
+        ),
+        (
+            "atlas",
+            ["--optimizers", "rmsprop"],
+            {"run_atlas": {1: ["rmsprop"]}, "run_baseline": None},
+        ),
+        (
+            "atlas",
+            ["--activations", "gelu", "tanh"],
+            {"run_atlas": {2: ["gelu", "tanh"]}, "run_baseline": {2: ["tanh"]}},
+        ),
+        (
+            "atlas",
+            ["--epochs", "3"],
+            {"run_atlas": {"epochs": 3}, "run_baseline": {"epochs": 3}},
+        ),
+        (
+            "atlas",
+            ["--jobs", "3"],
+            {
+                "run_atlas": {"n_jobs": 3},
+                "run_baseline": {"n_jobs": 3},
+                "write_figures": {"n_jobs": 3},
+            },
+        ),
+        (
+            "atlas",
+            ["--quiet"],
+            {
+                "run_atlas": {"progress": False},
+                "run_baseline": {"progress": False},
+                "write_figures": {"progress": False},
+            },
+        ),
+        ("atlas", ["--no-baseline"], {"run_atlas": {}, "run_baseline": None}),
+        ("atlas", ["--no-figures"], {"run_atlas": {}, "write_figures": None}),
+        (
+            "sweep",
+            [],
+            {
+                "sweep_learning_rates": {
+                    0: atlas.LR_GRID,
+                    3: ALL_DATASETS,
+                    4: ["relu", "gelu", "sigmoid", "tanh"],
+                    "n_jobs": 2,
+                    "progress": True,
+                }
+            },
+        ),
+        ("sweep", ["--datasets", "blobs"], {"sweep_learning_rates": {3: ["blobs"]}}),
+        (
+            "sweep",
+            ["--optimizers", "adam", "sgd"],
+            {
+                "sweep_learning_rates": {
+                    0: {"adam": atlas.LR_GRID["adam"], "sgd": atlas.LR_GRID["sgd"]}
+                }
+            },
+        ),
+        ("sweep", ["--activations", "gelu"], {"sweep_learning_rates": {4: ["gelu"]}}),
+        ("sweep", ["--epochs", "3"], f"argument --epochs: {NOT_WITH} --sweep"),
+        ("sweep", ["--jobs", "1"], {"sweep_learning_rates": {"n_jobs": 1}}),
+        ("sweep", ["--quiet"], {"sweep_learning_rates": {"progress": False}}),
+        ("sweep", ["--no-baseline"], f"argument --no-baseline: {NOT_WITH} --sweep"),
+        ("sweep", ["--no-figures"], f"argument --no-figures: {NOT_WITH} --sweep"),
+        (
+            "compare",
+            [],
+            {
+                "compare_with_baseline": {
+                    0: atlas.COMPARISON_DRAWS,
+                    1: ALL_DATASETS,
+                    "optimizers": ["sgd", "adam"],
+                    "activations": ["relu", "sigmoid", "tanh"],
+                    "epochs": 80,
+                    "n_jobs": 2,
+                    "progress": True,
+                }
+            },
+        ),
+        (
+            "compare",
+            ["--datasets", "circles"],
+            {"compare_with_baseline": {1: ["circles"]}},
+        ),
+        (
+            "compare",
+            ["--optimizers", "adam"],
+            {"compare_with_baseline": {"optimizers": ["adam"]}},
+        ),
+        (
+            "compare",
+            ["--optimizers", "adam", "rmsprop"],
+            (
+                "argument --optimizers: with --compare, expected names scikit-learn has too, "
+                "['sgd', 'adam'], got rmsprop"
+            ),
+        ),
+        (
+            "compare",
+            ["--activations", "tanh", "relu"],
+            {"compare_with_baseline": {"activations": ["tanh", "relu"]}},
+        ),
+        (
+            "compare",
+            ["--activations", "gelu"],
+            (
+                "argument --activations: with --compare, expected names scikit-learn has too, "
+                "['relu', 'sigmoid', 'tanh'], got gelu"
+            ),
+        ),
+        ("compare", ["--epochs", "3"], {"compare_with_baseline": {"epochs": 3}}),
+        ("compare", ["--jobs", "1"], {"compare_with_baseline": {"n_jobs": 1}}),
+        ("compare", ["--quiet"], {"compare_with_baseline": {"progress": False}}),
+        ("compare", ["--no-baseline"], f"argument --no-baseline: {NOT_WITH} --compare"),
+        ("compare", ["--no-figures"], f"argument --no-figures: {NOT_WITH} --compare"),
+    ]
+    + [
+        (
+            mode,
+            [flag, name, name],
+            f"argument {flag}: expected each name at most once, got {name} {name}",
+        )
+        for mode in ("atlas", "sweep", "compare")
+        for flag, name in (
+            ("--datasets", "moons"),
+            ("--optimizers", "adam"),
+            ("--activations", "relu"),
+        )
+    ]
+    + [
+        (mode, [flag, "0"], f"{flag} must be >= 1, got 0")
+        for mode in ("atlas", "compare")
+        for flag in ("--epochs", "--jobs")
+    ]
+    + [
+        (mode, extra, message)
+        for mode in ("atlas", "sweep", "compare")
+        for extra, message in (
+            (
+                ["--scheduler", "tcp://127.0.0.1:8786"],
+                (
+                    "argument --scheduler: only with --backend dask (the loky backend runs local "
+                    "processes), got tcp://127.0.0.1:8786"
+                ),
+            ),
+            (
+                ["--backend", "dask"],
+                "argument --backend dask: expected --scheduler ADDRESS",
+            ),
+            (
+                [
+                    "--backend",
+                    "dask",
+                    "--scheduler",
+                    "tcp://127.0.0.1:8786",
+                    "--jobs",
+                    "2",
+                ],
+                "argument --jobs: not allowed with --backend dask",
+            ),
+            (["--backend", "ray"], "argument --backend: invalid choice: 'ray'"),
+        )
+    ]
+    + [
+        ("sweep", ["--jobs", "0"], "--jobs must be >= 1, got 0"),
+        ("sweep", ["--compare"], f"argument --compare: {NOT_WITH} --sweep"),
+    ]
+)
 
 
-@pytest.mark.parametrize("mode, extra, expected", FLAGS_BY_MODE,
-                         ids=[f"{m}{''.join(' ' + a for a in e)}" for m, e, _ in FLAGS_BY_MODE])
-def test_every_flag_in_every_mode_is_honoured_or_refused(tmp_path, monkeypatch, capsys, mode,
-                                                          extra, expected):
+@pytest.mark.parametrize(
+    "mode, extra, expected",
+    FLAGS_BY_MODE,
+    ids=[f"{m}{''.join(' ' + a for a in e)}" for m, e, _ in FLAGS_BY_MODE],
+)
+def test_every_flag_in_every_mode_is_honoured_or_refused(
+    tmp_path, monkeypatch, capsys, mode, extra, expected
+):
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
     recorder = Recorder(monkeypatch)
     flag = [] if mode == "atlas" else [f"--{mode}"]
@@ -495,8 +821,11 @@ def test_every_flag_in_every_mode_is_honoured_or_refused(tmp_path, monkeypatch, 
         with pytest.raises(SystemExit) as exit_:
             atlas.main(argv)
         assert exit_.value.code == 2
-        assert capsys.readouterr().err.splitlines()[-1].startswith(
-            "python -m mytorch.atlas: error: " + expected)
+        assert (
+            capsys.readouterr()
+            .err.splitlines()[-1]
+            .startswith("python -m mytorch.atlas: error: " + expected)
+        )
         assert recorder.calls == {} and not (tmp_path / "out").exists()
         return
     assert atlas.main(argv) == 0
@@ -507,44 +836,83 @@ def test_every_flag_in_every_mode_is_honoured_or_refused(tmp_path, monkeypatch, 
         args, kwargs = recorder.calls[function]
         for key, value in arguments.items():
             got = args[key] if isinstance(key, int) else kwargs[key]
-            assert (dict(got) if isinstance(value, dict) else got) == value, (function, key)
+            assert (dict(got) if isinstance(value, dict) else got) == value, (
+                function,
+                key,
+            )
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["settings"]["mode"] == mode
 
 
 def test_library_functions_refuse_repeated_names():
-    with pytest.raises(ValueError, match=r"dataset_names must name each choice at most once, "
-                                         r"got \['moons', 'moons'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"dataset_names must name each choice at most once, "
+        r"got \['moons', 'moons'\]",
+    ):
         atlas.run_baseline(["moons", "moons"], progress=False)
-    with pytest.raises(ValueError, match=r"optimizers must be a subset of \['sgd', 'adam'\], "
-                                         r"got 'rmsprop'"):
+    with pytest.raises(
+        ValueError,
+        match=r"optimizers must be a subset of \['sgd', 'adam'\], "
+        r"got 'rmsprop'",
+    ):
         atlas.compare_with_baseline(optimizers=["rmsprop"], progress=False)
-    with pytest.raises(ValueError, match=r"activations must name each choice at most once"):
+    with pytest.raises(
+        ValueError, match=r"activations must name each choice at most once"
+    ):
         atlas.run_atlas(["moons"], ["sgd"], ["relu", "relu"], progress=False)
 
 
 def test_messages_go_to_stderr_and_results_to_files(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "mytorch.atlas", "--out", str(tmp_path),
-                          "--compare", "--datasets", "moons", "--optimizers", "adam",
-                          "--activations", "relu", "--epochs", "1", "--jobs", "1"],
-                         capture_output=True, text=True, timeout=600,
-                         env=dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1"))
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mytorch.atlas",
+            "--out",
+            str(tmp_path),
+            "--compare",
+            "--datasets",
+            "moons",
+            "--optimizers",
+            "adam",
+            "--activations",
+            "relu",
+            "--epochs",
+            "1",
+            "--jobs",
+            "1",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1"),
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout == ""
     assert "8 configurations of each library in" in run.stderr
-    assert "comparison" in run.stderr                                # the progress bar
+    assert "comparison" in run.stderr  # the progress bar
     assert files_in(tmp_path) == ["comparison.csv", "manifest.json"]
 
 
-@pytest.mark.parametrize("mode, written", [([], ["atlas.csv", "baseline.csv", "overview.png"]),
-                                           (["--sweep"], ["sweep.csv"]),
-                                           (["--compare"], ["comparison.csv"])])
-def test_overwrite_in_every_mode_replaces_the_earlier_run(tmp_path, monkeypatch, mode, written):
+@pytest.mark.parametrize(
+    "mode, written",
+    [
+        ([], ["atlas.csv", "baseline.csv", "overview.png"]),
+        (["--sweep"], ["sweep.csv"]),
+        (["--compare"], ["comparison.csv"]),
+    ],
+)
+def test_overwrite_in_every_mode_replaces_the_earlier_run(
+    tmp_path, monkeypatch, mode, written
+):
     Recorder(monkeypatch)
     for name in ("atlas.csv", "grid_spiral.png", "notes.txt"):
         (tmp_path / name).write_text("earlier")
-    (tmp_path / "manifest.json").write_text(json.dumps({"files": ["atlas.csv",
-                                                                  "grid_spiral.png"]}))
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"files": ["atlas.csv", "grid_spiral.png"]})
+    )
     assert atlas.main(["--out", str(tmp_path), "--overwrite", *mode]) == 0
     assert files_in(tmp_path) == sorted(written + ["manifest.json", "notes.txt"])
     assert json.loads((tmp_path / "manifest.json").read_text())["files"] == written

@@ -394,7 +394,7 @@ def test_a_chapter_embeds_a_small_playground(page, site, chapter):  # noqa: F811
         frame.evaluate("window.mytorchPlayground.trainTo(480)")
         frame.wait_for_function(STOPPED_AT, arg=480, timeout=120_000)
         shown = frame.evaluate("window.mytorchPlayground.status()")
-        from mytorch.experiment import run_experiment
+        from mytorch.atlas.experiment import run_experiment
 
         narrow = run_experiment(
             "moons", "adam", "tanh", hidden=(2, 2), epochs=60, lr=0.01

@@ -3,7 +3,7 @@
 `python tools/golden.py` writes two files:
 
 - `book/_playground/datasets.js`: the five tasks of `mytorch.datasets`
-  (standardised train and test points, as `load(name)` returns them), each
+  (standardised train and test points, as `make_dataset(name)` returns them), each
   float64 array as base64 of its little-endian bytes, so the page trains on
   exactly the package's numbers;
 - `tests/golden/playground.json`: golden trajectories. For every optimizer
@@ -33,7 +33,7 @@ from threadpoolctl import threadpool_limits
 
 import mytorch
 from mytorch import datasets, nn, optim
-from mytorch.experiment import ACTIVATIONS
+from mytorch.atlas.experiment import ACTIVATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS_JS = ROOT / "book" / "_playground" / "datasets.js"
@@ -163,7 +163,7 @@ def checksums(array: np.ndarray) -> list[float]:
 
 
 def trajectories() -> dict:
-    data = datasets.load(DATASET)
+    data = datasets.make_dataset(DATASET)
     runs = {}
     with threadpool_limits(limits=1):
         for opt_name, (optimizer, hyper) in OPTIMIZERS.items():
@@ -215,7 +215,10 @@ def _b64(array: np.ndarray, dtype) -> str:
 def datasets_js() -> str:
     lines = [
         "// Written by tools/golden.py from mytorch.datasets: do not edit by hand.",
-        "// Each task as load(name) returns it: standardised float64 points (base64 of",
+        (
+            "// Each task as make_dataset(name) returns it: standardised float64 "
+            "points (base64 of"
+        ),
         (
             "// little-endian bytes) and int32 labels, so the page trains on the "
             "package's data."
@@ -223,7 +226,7 @@ def datasets_js() -> str:
         "export const DATASETS = {",
     ]
     for name in datasets.DATASETS:
-        d = datasets.load(name)
+        d = datasets.make_dataset(name)
         lines.append(f"  {name}: {{")
         lines.append(f"    nClasses: {d.n_classes},")
         lines.append(f"    mean: {json.dumps([float(v) for v in d.mean])},")

@@ -857,7 +857,7 @@ function python() {
       "data = datasets.split_and_standardize(points[:, :2], points[:, 2].astype(np.int64),",
       `                                      name="csv")`];
   } else {
-    load = [`data = datasets.load("${config.task}")`];
+    load = [`data = datasets.make_dataset("${config.task}")`];
   }
   return [
     "# The playground's run, with the package: the same numbers, step for step.",

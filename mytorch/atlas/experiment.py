@@ -9,9 +9,9 @@ command line (``python -m mytorch.atlas``) and from the chapter.
 Hyperparameters per optimizer (:data:`OPTIMIZER_DEFAULTS`) are the same
 for every activation and every dataset, and so are the minibatch size and
 the number of epochs. They were chosen by
-:func:`mytorch.atlas.sweep_learning_rates` on three draws of the five
+:func:`mytorch.atlas.sweep.sweep_learning_rates` on three draws of the five
 datasets other than the atlas's, scoring each rate by its worst activation
-on each task (:func:`mytorch.atlas.choose_settings`):
+on each task (:func:`mytorch.atlas.sweep.choose_settings`):
 
 =========  ======  =========================================
 optimizer  lr      other
@@ -23,11 +23,13 @@ adam       0.02    betas (0.9, 0.999), eps 1e-8
 
 with minibatches of 100 for 80 epochs (640 steps on 750 training points).
 """
+
 from __future__ import annotations
 
 import inspect
 import time
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -35,7 +37,7 @@ from threadpoolctl import threadpool_limits
 import mytorch
 from mytorch import nn, optim
 from mytorch._validation import check_int
-from mytorch.datasets import Dataset, load
+from mytorch.datasets import Dataset, make_dataset
 
 __all__ = [
     "ACTIVATIONS",
@@ -140,12 +142,16 @@ class ExperimentResult:
         }
 
     def __repr__(self) -> str:
-        return (f"ExperimentResult({self.dataset}, {self.optimizer}, {self.activation}: "
-                f"train_loss={self.train_loss:.4f}, train_accuracy={self.train_accuracy:.3f}, "
-                f"test_accuracy={self.test_accuracy:.3f}, epochs={self.epochs})")
+        return (
+            f"ExperimentResult({self.dataset}, {self.optimizer}, {self.activation}: "
+            f"train_loss={self.train_loss:.4f}, train_accuracy={self.train_accuracy:.3f}, "
+            f"test_accuracy={self.test_accuracy:.3f}, epochs={self.epochs})"
+        )
 
 
-def build_mlp(in_features: int, hidden, n_classes: int, activation: str = "relu") -> nn.Sequential:
+def build_mlp(
+    in_features: int, hidden, n_classes: int, activation: str = "relu"
+) -> nn.Sequential:
     """``Linear -> activation`` for each width in ``hidden``, then ``Linear`` to the logits.
 
     ``hidden=()`` gives a linear model (multinomial logistic regression).
@@ -153,14 +159,20 @@ def build_mlp(in_features: int, hidden, n_classes: int, activation: str = "relu"
     activation = _choice("activation", activation, ACTIVATIONS)
     act_class, init, _ = ACTIVATIONS[activation]
     if isinstance(hidden, (str, bytes)) or not np.iterable(hidden):
-        raise TypeError(f"hidden widths must be a sequence of ints, got {type(hidden).__name__} {hidden!r}")
+        raise TypeError(
+            f"hidden widths must be a sequence of ints, got {type(hidden).__name__} {hidden!r}"
+        )
     hidden = tuple(hidden)
     for width in hidden:
-        if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+        if (
+            isinstance(width, bool)
+            or not isinstance(width, (int, np.integer))
+            or width < 1
+        ):
             raise ValueError(f"hidden widths must be positive ints, got {hidden!r}")
     widths = [in_features, *hidden]
     layers = []
-    for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+    for fan_in, fan_out in pairwise(widths):
         layers += [nn.Linear(fan_in, fan_out, init=init), act_class()]
     layers.append(nn.Linear(widths[-1], n_classes, init=init))
     return nn.Sequential(*layers)
@@ -177,20 +189,31 @@ def make_optimizer(name: str, params, **hyperparameters):
     allowed = set(inspect.signature(opt_class).parameters) - {"params"}
     unknown = set(hyperparameters) - allowed
     if unknown:
-        raise ValueError(f"unknown hyperparameters {sorted(unknown)} for optimizer "
-                         f"{name!r}: expected some of {sorted(allowed)}")
+        raise ValueError(
+            f"unknown hyperparameters {sorted(unknown)} for optimizer "
+            f"{name!r}: expected some of {sorted(allowed)}"
+        )
     return opt_class(params, **{**OPTIMIZER_DEFAULTS[name], **hyperparameters})
 
 
-def run_experiment(dataset="moons", optimizer="adam", activation="relu", *,
-                   hidden=HIDDEN, epochs=EPOCHS, batch_size=BATCH_SIZE, seed=0,
-                   callback=None, **hyperparameters) -> ExperimentResult:
+def run_experiment(
+    dataset="moons",
+    optimizer="adam",
+    activation="relu",
+    *,
+    hidden=HIDDEN,
+    epochs=EPOCHS,
+    batch_size=BATCH_SIZE,
+    seed=0,
+    callback=None,
+    **hyperparameters,
+) -> ExperimentResult:
     """Train one MLP on one dataset with one optimizer and one activation.
 
     Parameters
     ----------
     dataset : str or Dataset
-        A name from :data:`mytorch.datasets.DATASETS`, or a loaded dataset.
+        A name from :data:`mytorch.datasets.DATASETS`, or a dataset already made.
     optimizer : {'sgd', 'rmsprop', 'adam'}
     activation : {'relu', 'gelu', 'sigmoid', 'tanh'}
     hidden : iterable of int
@@ -206,9 +229,11 @@ def run_experiment(dataset="moons", optimizer="adam", activation="relu", *,
     **hyperparameters
         Override :data:`OPTIMIZER_DEFAULTS` (``lr``, ``momentum``, ``betas`` ...).
     """
-    data = dataset if isinstance(dataset, Dataset) else load(dataset)
+    data = dataset if isinstance(dataset, Dataset) else make_dataset(dataset)
     if not isinstance(hidden, (str, bytes)) and np.iterable(hidden):
-        hidden = tuple(hidden)  # read once: the model and the result get the same widths
+        hidden = tuple(
+            hidden
+        )  # read once: the model and the result get the same widths
     check_int("run_experiment", "epochs", epochs)
     check_int("run_experiment", "batch_size", batch_size)
     mytorch.manual_seed(seed)
@@ -231,8 +256,8 @@ def run_experiment(dataset="moons", optimizer="adam", activation="relu", *,
             order = rng.permutation(n_train)
             X, y = X_train[order], y_train[order]
             for i in range(0, n_train, batch_size):
-                logits = model(X[i:i + batch_size])
-                criterion(logits, y[i:i + batch_size])
+                logits = model(X[i : i + batch_size])
+                criterion(logits, y[i : i + batch_size])
                 opt.zero_grad()
                 model.backward(criterion.backward())
                 opt.step()
@@ -240,15 +265,26 @@ def run_experiment(dataset="moons", optimizer="adam", activation="relu", *,
             logits = model(X_all)
             predicted = logits.argmax(axis=1)
             history["train_loss"].append(float(criterion(logits[:n_train], y_train)))
-            history["train_accuracy"].append(float(np.mean(predicted[:n_train] == y_train)))
-            history["test_accuracy"].append(float(np.mean(predicted[n_train:] == data.y_test)))
+            history["train_accuracy"].append(
+                float(np.mean(predicted[:n_train] == y_train))
+            )
+            history["test_accuracy"].append(
+                float(np.mean(predicted[n_train:] == data.y_test))
+            )
             if callback is not None:
                 callback(epoch, model)
     seconds = time.perf_counter() - start
 
     return ExperimentResult(
-        dataset=data.name, optimizer=type(opt).__name__.lower(),
-        activation=activation.lower(), hidden=hidden, epochs=epochs,
-        batch_size=batch_size, seed=seed, hyperparameters=dict(opt.param_groups[0]),
-        history=history, seconds=seconds, model=model,
+        dataset=data.name,
+        optimizer=type(opt).__name__.lower(),
+        activation=activation.lower(),
+        hidden=hidden,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        hyperparameters=dict(opt.param_groups[0]),
+        history=history,
+        seconds=seconds,
+        model=model,
     )

@@ -1,133 +1,19 @@
-"""Reverse-mode automatic differentiation, built on the book's vector-Jacobian products.
+"""Tensors that record the operations applied to them, and their vector-Jacobian products.
 
-The chapter "From explicit backward to autograd" derives it. Every
-operation on a `Tensor` that needs a gradient records a node: its parents,
-the arrays its backward will need (`saved`) and its vector-Jacobian product
-(`vjp`), the same formula a module's `backward` computes. `backward()` on a
-scalar visits the nodes in reverse topological order and hands each parent
-the sum of the gradients that reach it. `Value` is the same idea for
-Python floats, small enough to read in one sitting.
-
-The framework itself (`mytorch.nn`) does not use this module; it is the
-book's model of what PyTorch's autograd does.
+Every operation on a `Tensor` that needs a gradient records a node: its
+parents, the arrays its backward will need (`saved`) and its vector-Jacobian
+product (`vjp`), the same formula a module's `backward` computes.
+`backward()` on a scalar visits the nodes in reverse topological order and
+hands each parent the sum of the gradients that reach it.
 """
+
 import numpy as np
 
 # Recording follows the package's grad mode, PyTorch's one switch: inside
 # `mytorch.no_grad()` operations on Tensors record no graph (results keep no
 # parents and no saved arrays), as the modules' forwards cache nothing.
-from mytorch.grad_mode import is_grad_enabled, no_grad  # noqa: F401  (part of this module's API)
-
-
-def topological_order(root) -> list:
-    """Every node `root` depends on, each listed after all of its parents.
-
-    Depth-first search from `root` along `_parents`, appending a node once
-    all of its parents have been appended; a node reached twice is listed
-    once. Iterative, so a long chain does not hit Python's recursion limit.
-    Reversed, the list is an order in which each node's gradient is complete
-    before it is passed on.
-    """
-    order, visited = [], {id(root)}
-    stack = [(root, iter(root._parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if id(parent) not in visited:
-                visited.add(id(parent))
-                stack.append((parent, iter(parent._parents)))
-                break
-        else:  # every parent is in the list: now the node can be
-            stack.pop()
-            order.append(node)
-    return order
-
-
-class Value:
-    r"""A scalar that remembers how it was computed: the warm-up of the chapter.
-
-    `data` is the number, `grad` is $\partial L/\partial(\text{this value})$
-    after `L.backward()`, `_parents` are the values it was computed from and
-    `_local_grads` the partial derivatives of this value with respect to
-    each parent, evaluated in the forward pass.
-
-    >>> a, b = Value(2.0), Value(-3.0)
-    >>> L = a * b + a          # a is used twice
-    >>> L.backward()
-    >>> a.grad, b.grad         # dL/da = b + 1, dL/db = a
-    (-2.0, 2.0)
-    """
-
-    def __init__(self, data, _parents=(), _local_grads=(), op=""):
-        if isinstance(data, Value) or not np.isscalar(data) or isinstance(data, (str, bool)):
-            raise TypeError(f"Value needs a real number, got {type(data).__name__}")
-        self.data = float(data)
-        self.grad = 0.0
-        self._parents = _parents
-        self._local_grads = _local_grads
-        self.op = op
-
-    def __add__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        return Value(self.data + other.data, (self, other), (1.0, 1.0), "+")
-
-    def __mul__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        return Value(self.data * other.data, (self, other), (other.data, self.data), "*")
-
-    def __pow__(self, exponent):
-        if not isinstance(exponent, (int, float)):
-            got = type(exponent).__name__
-            raise TypeError(f"Value ** exponent needs an int or float exponent, got {got}")
-        local = exponent * self.data ** (exponent - 1)
-        return Value(self.data**exponent, (self,), (local,), f"**{exponent}")
-
-    def tanh(self):
-        y = float(np.tanh(self.data))
-        return Value(y, (self,), (1 - y * y,), "tanh")
-
-    def exp(self):
-        y = float(np.exp(self.data))
-        return Value(y, (self,), (y,), "exp")
-
-    def relu(self):
-        return Value(max(self.data, 0.0), (self,), (float(self.data > 0),), "relu")
-
-    def __neg__(self):
-        return self * -1
-
-    def __sub__(self, other):
-        return self + (-other)
-
-    def __truediv__(self, other):
-        return self * (other if isinstance(other, Value) else Value(other)) ** -1
-
-    def __radd__(self, other):
-        return self + other
-
-    def __rmul__(self, other):
-        return self * other
-
-    def __rsub__(self, other):
-        return Value(other) - self
-
-    def __rtruediv__(self, other):
-        return Value(other) / self
-
-    def backward(self):
-        """Fill `grad` of every value this one depends on, with `self.grad = 1`.
-
-        In reverse topological order, each value passes its gradient times
-        the local derivative to each parent, which adds it (`+=`): a value
-        used twice receives the sum over both uses.
-        """
-        self.grad = 1.0
-        for node in reversed(topological_order(self)):
-            for parent, local in zip(node._parents, node._local_grads):
-                parent.grad += local * node.grad
-
-    def __repr__(self):
-        return f"Value(data={self.data:.4g}, grad={self.grad:.4g})"
+from mytorch.autograd.value import topological_order
+from mytorch.grad_mode import is_grad_enabled
 
 
 def _unbroadcast(grad, shape):
@@ -138,7 +24,9 @@ def _unbroadcast(grad, shape):
     """
     while grad.ndim > len(shape):
         grad = grad.sum(axis=0)
-    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
+    stretched = tuple(
+        i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1
+    )
     return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
 
@@ -235,12 +123,16 @@ class Tensor:
     def __pow__(self, exponent):
         if not isinstance(exponent, (int, float)):
             got = type(exponent).__name__
-            raise TypeError(f"Tensor ** exponent needs an int or float exponent, got {got}")
+            raise TypeError(
+                f"Tensor ** exponent needs an int or float exponent, got {got}"
+            )
 
         def vjp(g, x):
             return (g * exponent * x ** (exponent - 1),)
 
-        return Tensor._record(self.data**exponent, (self,), vjp, (self.data,), f"pow{exponent}")
+        return Tensor._record(
+            self.data**exponent, (self,), vjp, (self.data,), f"pow{exponent}"
+        )
 
     def __radd__(self, other):
         return self + other
@@ -255,7 +147,11 @@ class Tensor:
     def __matmul__(self, other):
         r"""$Y = AB$ for 2-D arrays; VJPs $G B^\top$ and $A^\top G$."""
         other = as_tensor(other)
-        if self.data.ndim != 2 or other.data.ndim != 2 or self.shape[1] != other.shape[0]:
+        if (
+            self.data.ndim != 2
+            or other.data.ndim != 2
+            or self.shape[1] != other.shape[0]
+        ):
             raise ValueError(
                 f"matmul needs shapes (n, m) and (m, p), got {self.shape} and {other.shape}"
             )
@@ -264,7 +160,9 @@ class Tensor:
             return g @ b.T, a.T @ g
 
         saved = (self.data, other.data)
-        return Tensor._record(self.data @ other.data, (self, other), vjp, saved, "matmul")
+        return Tensor._record(
+            self.data @ other.data, (self, other), vjp, saved, "matmul"
+        )
 
     @property
     def T(self):
@@ -279,7 +177,9 @@ class Tensor:
                 g = np.expand_dims(g, axis)
             return (np.broadcast_to(g, self.shape).copy(),)
 
-        return Tensor._record(self.data.sum(axis=axis, keepdims=keepdims), (self,), vjp, (), "sum")
+        return Tensor._record(
+            self.data.sum(axis=axis, keepdims=keepdims), (self,), vjp, (), "sum"
+        )
 
     def mean(self, axis=None, keepdims=False):
         """The sum divided by the number of entries summed."""
@@ -360,7 +260,9 @@ class Tensor:
                 "backward() through a graph whose saved arrays were freed by an earlier "
                 "backward(): call the first backward(retain_graph=True) to go through it twice"
             )
-        grads = {id(self): grad}  # the gradient reaching each node, summed over its uses
+        grads = {
+            id(self): grad
+        }  # the gradient reaching each node, summed over its uses
         for node in reversed(order):
             g = grads.pop(id(node), None)
             if g is None:  # no path from the node to the root carries a gradient
@@ -372,8 +274,12 @@ class Tensor:
             for parent, parent_grad in zip(node._parents, node._vjp(g, *node._saved)):
                 if parent.requires_grad:
                     key = id(parent)
-                    grads[key] = grads[key] + parent_grad if key in grads else parent_grad
-            if not retain_graph:  # free what only backward needed: saved arrays and links
+                    grads[key] = (
+                        grads[key] + parent_grad if key in grads else parent_grad
+                    )
+            if (
+                not retain_graph
+            ):  # free what only backward needed: saved arrays and links
                 node._saved, node._parents = None, ()
 
     def __repr__(self):
@@ -382,82 +288,3 @@ class Tensor:
         else:
             extra = ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor(shape={self.shape}, dtype={self.data.dtype}{extra})"
-
-
-def nll_loss(log_probs, target):
-    r"""$-\frac1N \sum_i \log p_{i, y_i}$ for log-probabilities $(N, C)$ and integer labels $(N,)$.
-
-    VJP: $-G/N$ at each example's label, $0$ elsewhere.
-    """
-    n, c = log_probs.shape
-    if not isinstance(target, np.ndarray) or target.dtype.kind not in "iu":
-        got = target.dtype if isinstance(target, np.ndarray) else type(target).__name__
-        raise TypeError(f"nll_loss expects target to be an integer ndarray of labels, got {got}")
-    if target.shape != (n,):
-        raise ValueError(
-            f"nll_loss got target of shape {target.shape}: expected ({n},) "
-            f"to match {log_probs.shape}"
-        )
-    if target.min() < 0 or target.max() >= c:
-        raise ValueError(
-            f"nll_loss got labels in [{target.min()}, {target.max()}]: "
-            f"expected labels in [0, {c - 1}]"
-        )
-    rows = np.arange(n)
-
-    def vjp(g, target):
-        grad = np.zeros((n, c), dtype=log_probs.data.dtype)
-        grad[rows, target] = -g / n
-        return (grad,)
-
-    loss = -log_probs.data[rows, target].sum() / n
-    return Tensor._record(np.asarray(loss), (log_probs,), vjp, (target,), "nll_loss")
-
-
-def cross_entropy(logits, target):
-    """Mean cross-entropy of integer labels: `nll_loss(logits.log_softmax(), target)`."""
-    return nll_loss(logits.log_softmax(), target)
-
-
-def linear(x, weight, bias=None):
-    r"""$XW^\top + \mathbf{1}b^\top$, as `mytorch.nn.Linear` computes it, from `@`, `T` and `+`."""
-    y = x @ weight.T
-    return y if bias is None else y + bias
-
-
-def batch_norm(x, weight, bias, eps=1e-5):
-    r"""Training-mode batch normalisation of $(N, C)$, through primitive operations only.
-
-    $\mu_B$, $\sigma_B^2$ (biased), $\hat x = (x - \mu_B)(\sigma_B^2 + \epsilon)^{-1/2}$,
-    $y = \gamma \odot \hat x + \beta$: the backward pass is whatever the
-    tape makes of these lines, with no formula of the chapter "Batch
-    normalisation" written in. Running statistics are not kept.
-    """
-    mu = x.mean(axis=0)
-    x_centered = x - mu
-    var = (x_centered * x_centered).mean(axis=0)
-    x_hat = x_centered * (var + eps) ** -0.5
-    return x_hat * weight + bias
-
-
-def saved_nbytes(root, exclude=()) -> int:
-    """Bytes of the distinct arrays the graph of `root` keeps for its backward pass.
-
-    Counts every saved array of every node once (views by their base array),
-    leaving out the arrays in `exclude` (the input batch and the parameters,
-    which exist without the graph). 0 once the graph has been freed.
-    """
-    skip = {id(_base(a)) for a in exclude}
-    seen = {}
-    for node in topological_order(root):
-        for array in node._saved or ():
-            base = _base(array)
-            if id(base) not in skip:
-                seen[id(base)] = base.nbytes
-    return sum(seen.values())
-
-
-def _base(array):
-    while array.base is not None and isinstance(array.base, np.ndarray):
-        array = array.base
-    return array
