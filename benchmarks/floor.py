@@ -4,14 +4,23 @@ An MLP 2 -> H -> H -> C with ReLU or Tanh, cross-entropy and Adam, written
 as a reader who wants speed would write it without a framework: every
 buffer allocated once, every operation in place or into `out=`.
 """
+
 import math
 
 import numpy as np
 
 
 class FloorMLP:
-    def __init__(self, weights, activation, batch_size, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
-                 flush_loss_gradient=True):
+    def __init__(
+        self,
+        weights,
+        activation,
+        batch_size,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        flush_loss_gradient=True,
+    ):
         """`weights`: [W1, b1, W2, b2, W3, b3] (copied), W of shape (out, in).
 
         All parameters live in one flat array (and all gradients in another),
@@ -23,14 +32,17 @@ class FloorMLP:
         self.flat_grad = np.zeros_like(self.flat)
         self.params, self.grads, start = [], [], 0
         for w in weights:
-            self.params.append(self.flat[start:start + w.size].reshape(w.shape))
-            self.grads.append(self.flat_grad[start:start + w.size].reshape(w.shape))
+            self.params.append(self.flat[start : start + w.size].reshape(w.shape))
+            self.grads.append(self.flat_grad[start : start + w.size].reshape(w.shape))
             start += w.size
         self.dtype = self.flat.dtype
         self.m, self.v, self.tmp = (np.zeros_like(self.flat) for _ in range(3))
         self.tanh = activation == "tanh"
         self.lr, (self.beta1, self.beta2), self.eps, self.t = lr, betas, eps, 0
-        self.flush_loss_gradient, self.tiny = flush_loss_gradient, np.finfo(self.dtype).tiny
+        self.flush_loss_gradient, self.tiny = (
+            flush_loss_gradient,
+            np.finfo(self.dtype).tiny,
+        )
         self._allocate(batch_size)
 
     def _allocate(self, n):
@@ -114,7 +126,8 @@ class FloorMLP:
         np.multiply(1 - b2_, g, out=tmp)
         tmp *= g
         v += tmp
-        if self.t % 64 == 0:  # as mytorch: moving averages that decayed below the smallest normal become 0
+        # as mytorch: moving averages that decayed below the smallest normal become 0
+        if self.t % 64 == 0:
             for average in (m, v):
                 average[np.abs(average) < self.tiny] = 0
         np.sqrt(v, out=tmp)

@@ -1,4 +1,5 @@
 """Activations: ReLU, Sigmoid, Tanh, GELU (exact and tanh), Softmax."""
+
 import decimal
 import re
 
@@ -62,19 +63,26 @@ def test_backward_before_forward_raises(cls, kwargs, ref):
 def test_relu_gradient_is_the_step_function():
     relu = nn.ReLU()
     relu(np.array([[-2.0, -0.5, 0.0, 0.5, 3.0]]))
-    np.testing.assert_array_equal(relu.backward(np.full((1, 5), 7.0)), [[0, 0, 0, 7, 7]])  # 0 at the kink, as PyTorch
+    np.testing.assert_array_equal(
+        relu.backward(np.full((1, 5), 7.0)), [[0, 0, 0, 7, 7]]
+    )  # 0 at the kink, as PyTorch
 
 
 def test_gelu_known_values():
     # GELU(1) = Phi(1) = 0.8413447460685429...; PyTorch prints 0.8413 for both.
-    np.testing.assert_allclose(nn.GELU()(np.array([1.0])), [0.8413447460685429], rtol=1e-14)
-    np.testing.assert_allclose(nn.GELU(approximate="tanh")(np.array([1.0])),
-                               [0.8411919906082768], rtol=1e-14)
+    np.testing.assert_allclose(
+        nn.GELU()(np.array([1.0])), [0.8413447460685429], rtol=1e-14
+    )
+    np.testing.assert_allclose(
+        nn.GELU(approximate="tanh")(np.array([1.0])), [0.8411919906082768], rtol=1e-14
+    )
 
 
 def test_gelu_exact_and_tanh_differ():
     x = np.linspace(-3, 3, 13)
-    assert not np.allclose(nn.GELU()(x), nn.GELU(approximate="tanh")(x), rtol=1e-6, atol=0)
+    assert not np.allclose(
+        nn.GELU()(x), nn.GELU(approximate="tanh")(x), rtol=1e-6, atol=0
+    )
 
 
 # --------------------------------------------------------------------------
@@ -169,7 +177,9 @@ def test_tanh_and_gelu_limits_at_large_inputs():
     with no_numpy_warnings():
         np.testing.assert_array_equal(nn.Tanh()(x), [-1.0, 1.0])
         np.testing.assert_allclose(nn.GELU()(x), [0.0, 1e4], atol=1e-300)
-        np.testing.assert_allclose(nn.GELU(approximate="tanh")(x), [0.0, 1e4], atol=1e-300)
+        np.testing.assert_allclose(
+            nn.GELU(approximate="tanh")(x), [0.0, 1e4], atol=1e-300
+        )
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -197,14 +207,17 @@ def test_softmax_of_huge_values_is_finite_without_warnings(dtype, dim):
     np.testing.assert_allclose(y.sum(axis=dim), 1.0, rtol=1e-6)
 
 
-@pytest.mark.parametrize("module, text", [
-    (nn.ReLU(), "ReLU()"),
-    (nn.Sigmoid(), "Sigmoid()"),
-    (nn.Tanh(), "Tanh()"),
-    (nn.GELU(), "GELU(approximate='none')"),
-    (nn.GELU(approximate="tanh"), "GELU(approximate='tanh')"),
-    (nn.Softmax(dim=0), "Softmax(dim=0)"),
-])
+@pytest.mark.parametrize(
+    "module, text",
+    [
+        (nn.ReLU(), "ReLU()"),
+        (nn.Sigmoid(), "Sigmoid()"),
+        (nn.Tanh(), "Tanh()"),
+        (nn.GELU(), "GELU(approximate='none')"),
+        (nn.GELU(approximate="tanh"), "GELU(approximate='tanh')"),
+        (nn.Softmax(dim=0), "Softmax(dim=0)"),
+    ],
+)
 def test_repr_is_pytorch_like(module, text):
     assert repr(module) == text
 

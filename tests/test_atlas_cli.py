@@ -96,7 +96,7 @@ def test_other_warnings_of_a_fit_are_passed_on(monkeypatch):
     def warning_fit(self, X, y):
         import warnings
 
-        warnings.warn("something else", UserWarning)
+        warnings.warn("something else", UserWarning, stacklevel=2)
         return fit(self, X, y)
 
     monkeypatch.setattr(MLPClassifier, "fit", warning_fit)

@@ -1,4 +1,5 @@
 """mytorch.autograd: the tape's gradients against central differences and the explicit modules."""
+
 import subprocess
 import sys
 
@@ -86,20 +87,31 @@ def test_pow(exponent, rng):
 
 
 @settings(max_examples=25, deadline=None)
-@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
-       op=st.sampled_from(["add", "mul"]), seed=st.integers(0, 2**16))
+@given(
+    shapes=hnp.mutually_broadcastable_shapes(
+        num_shapes=2, min_dims=0, max_dims=3, max_side=3
+    ),
+    op=st.sampled_from(["add", "mul"]),
+    seed=st.integers(0, 2**16),
+)
 def test_broadcasting_of_any_shapes(shapes, op, seed):
     rng = np.random.default_rng(seed)
     a, b = (rng.standard_normal(shape) for shape in shapes.input_shapes)
     leaves = [Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)]
     out = leaves[0] + leaves[1] if op == "add" else leaves[0] * leaves[1]
     assert out.shape == shapes.result_shape
-    check_tape((lambda x, y: x + y) if op == "add" else (lambda x, y: x * y), a, b, seed=seed)
+    check_tape(
+        (lambda x, y: x + y) if op == "add" else (lambda x, y: x * y), a, b, seed=seed
+    )
 
 
 def test_matmul_and_transpose(rng):
-    check_tape(lambda a, b: a @ b, rng.standard_normal((4, 3)), rng.standard_normal((3, 5)))
-    check_tape(lambda a, b: a @ b.T, rng.standard_normal((4, 3)), rng.standard_normal((5, 3)))
+    check_tape(
+        lambda a, b: a @ b, rng.standard_normal((4, 3)), rng.standard_normal((3, 5))
+    )
+    check_tape(
+        lambda a, b: a @ b.T, rng.standard_normal((4, 3)), rng.standard_normal((5, 3))
+    )
 
 
 @pytest.mark.parametrize("axis", [None, 0, 1, -1])
@@ -135,7 +147,11 @@ def test_nll_loss_and_cross_entropy(rng):
 
 
 def test_linear_and_batch_norm(rng):
-    x, w, b = rng.standard_normal((6, 3)), rng.standard_normal((4, 3)), rng.standard_normal(4)
+    x, w, b = (
+        rng.standard_normal((6, 3)),
+        rng.standard_normal((4, 3)),
+        rng.standard_normal(4),
+    )
     check_tape(linear, x, w, b)
     check_tape(lambda x, w: linear(x, w), x, w)
     gamma, beta = rng.normal(size=3), rng.normal(size=3)
@@ -147,7 +163,9 @@ def test_batch_norm_matches_the_module_forward(rng):
     bn = nn.BatchNorm1d(5)
     bn.weight.data[...] = rng.normal(size=5)
     bn.bias.data[...] = rng.normal(size=5)
-    out = batch_norm(Tensor(x), Tensor(bn.weight.data), Tensor(bn.bias.data), eps=bn.eps)
+    out = batch_norm(
+        Tensor(x), Tensor(bn.weight.data), Tensor(bn.bias.data), eps=bn.eps
+    )
     np.testing.assert_allclose(out.data, bn(x), rtol=1e-12, atol=1e-13)
 
 
@@ -214,7 +232,9 @@ def test_graph_is_freed_unless_retained(rng):
     loss.backward()  # the graph was kept: a second pass works, gradients add
     np.testing.assert_allclose(x.grad, 2 * first, rtol=1e-15)
     assert saved_nbytes(loss) == 0 and loss._parents == ()  # the links are dropped too
-    with pytest.raises(RuntimeError, match=r"freed by an earlier backward\(\).*retain_graph=True"):
+    with pytest.raises(
+        RuntimeError, match=r"freed by an earlier backward\(\).*retain_graph=True"
+    ):
         loss.backward()
 
 
@@ -239,7 +259,9 @@ def test_no_grad_records_nothing(rng):
         assert not is_grad_enabled()  # the inner context restored the outer state
         y = (w * 2.0).tanh()
     assert is_grad_enabled()
-    assert not y.requires_grad and y.is_leaf and y._parents == () and saved_nbytes(y) == 0
+    assert (
+        not y.requires_grad and y.is_leaf and y._parents == () and saved_nbytes(y) == 0
+    )
     with pytest.raises(RuntimeError, match="does not require grad.*no_grad"):
         y.sum().backward()
     with pytest.raises(ZeroDivisionError), no_grad():
@@ -263,7 +285,9 @@ def test_backward_errors(rng):
     message = r"needs a tensor with one element \(a loss\), got shape \(2, 3\)"
     with pytest.raises(RuntimeError, match=message):
         y.backward()
-    with pytest.raises(ValueError, match=r"got grad of shape \(3,\): expected \(2, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"got grad of shape \(3,\): expected \(2, 3\)"
+    ):
         y.backward(np.ones(3))
     y.backward(np.ones((2, 3)))  # with an explicit G, a non-scalar is fine
     np.testing.assert_array_equal(x.grad, np.full((2, 3), 2.0))
@@ -277,7 +301,7 @@ def test_argument_errors(rng):
     with pytest.raises(ValueError, match=message):
         a @ a
     with pytest.raises(TypeError, match="needs an int or float exponent, got Tensor"):
-        a ** a
+        a**a
     with pytest.raises(TypeError, match="requires_grad\\) must be a bool, got int"):
         Tensor(np.ones(2), requires_grad=1)
     logp = Tensor(np.zeros((2, 3)))
@@ -287,7 +311,9 @@ def test_argument_errors(rng):
         nll_loss(logp, [0, 1])
     with pytest.raises(ValueError, match=r"target of shape \(3,\): expected \(2,\)"):
         nll_loss(logp, np.zeros(3, dtype=int))
-    with pytest.raises(ValueError, match=r"labels in \[0, 3\]: expected labels in \[0, 2\]"):
+    with pytest.raises(
+        ValueError, match=r"labels in \[0, 3\]: expected labels in \[0, 2\]"
+    ):
         nll_loss(logp, np.array([0, 3]))
 
 
@@ -304,8 +330,16 @@ def test_repr():
 
 def test_value_gradients_against_central_differences():
     def f(a, b, c):
-        return ((a * b + c).tanh() * a - b / c + (a - 1.5) ** 2 + c.exp() + (b * -1).relu()
-                + (1 + 2 * a) + (2 - b) + 1 / c)
+        return (
+            (a * b + c).tanh() * a
+            - b / c
+            + (a - 1.5) ** 2
+            + c.exp()
+            + (b * -1).relu()
+            + (1 + 2 * a)
+            + (2 - b)
+            + 1 / c
+        )
 
     x = np.array([0.7, -1.3, 0.4])
     values = [Value(v) for v in x]
@@ -348,8 +382,12 @@ def test_value_errors():
 def make_mlp(activation):
     mytorch.manual_seed(0)
     return nn.Sequential(
-        nn.Linear(5, 16, bias=False), nn.BatchNorm1d(16), activation(),
-        nn.Linear(16, 16, bias=False), nn.BatchNorm1d(16), activation(),
+        nn.Linear(5, 16, bias=False),
+        nn.BatchNorm1d(16),
+        activation(),
+        nn.Linear(16, 16, bias=False),
+        nn.BatchNorm1d(16),
+        activation(),
         nn.Linear(16, 4),
     )
 
@@ -361,7 +399,9 @@ def tape_forward(model, params, x, target):
         if isinstance(module, nn.Linear):
             h = linear(h, params[f"{i}.weight"], params.get(f"{i}.bias"))
         elif isinstance(module, nn.BatchNorm1d):
-            h = batch_norm(h, params[f"{i}.weight"], params[f"{i}.bias"], eps=module.eps)
+            h = batch_norm(
+                h, params[f"{i}.weight"], params[f"{i}.bias"], eps=module.eps
+            )
         elif isinstance(module, nn.ReLU):
             h = h.relu()
         else:
@@ -380,7 +420,9 @@ def test_mlp_with_batchnorm_tape_equals_explicit_backward(activation, rng):
     model.zero_grad()
     grad_x = model.backward(criterion.backward())
 
-    params = {name: Tensor(p.data, requires_grad=True) for name, p in model.named_parameters()}
+    params = {
+        name: Tensor(p.data, requires_grad=True) for name, p in model.named_parameters()
+    }
     x = Tensor(X, requires_grad=True)
     tape_loss = tape_forward(model, params, x, y)
     tape_loss.backward()
@@ -395,8 +437,12 @@ def test_mlp_with_batchnorm_tape_equals_explicit_backward(activation, rng):
 
 def test_a_second_forward_leaves_a_pending_backward_intact(rng):
     model = make_mlp(nn.ReLU)
-    params = {name: Tensor(p.data, requires_grad=True) for name, p in model.named_parameters()}
-    (Xa, ya), (Xb, yb) = [(rng.standard_normal((16, 5)), rng.integers(0, 4, 16)) for _ in range(2)]
+    params = {
+        name: Tensor(p.data, requires_grad=True) for name, p in model.named_parameters()
+    }
+    (Xa, ya), (Xb, yb) = [
+        (rng.standard_normal((16, 5)), rng.integers(0, 4, 16)) for _ in range(2)
+    ]
     loss_a = tape_forward(model, params, Tensor(Xa), ya)
     tape_forward(model, params, Tensor(Xb), yb)  # another graph, loss_a's is untouched
     loss_a.backward()

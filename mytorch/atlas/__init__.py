@@ -94,7 +94,8 @@ __all__ = [
 
 
 def main(argv=None) -> int:
-    """Command-line entry point: ``python -m mytorch.atlas --out DIR [--sweep | --compare]``.
+    """Command-line entry point: ``python -m mytorch.atlas --out DIR [--sweep |
+    --compare]``.
 
     Messages and progress bars go to stderr, results to files in ``--out``.
     Returns the exit status: 0, or 130 when interrupted (Ctrl-C), 143 when

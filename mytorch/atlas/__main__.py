@@ -86,7 +86,8 @@ class _Terminated(BaseException):
 
 
 def main(argv=None) -> int:
-    """Command-line entry point: ``python -m mytorch.atlas --out DIR [--sweep | --compare]``.
+    """Command-line entry point: ``python -m mytorch.atlas --out DIR [--sweep |
+    --compare]``.
 
     Messages and progress bars go to stderr, results to files in ``--out``.
     Returns the exit status: 0, or 130 when interrupted (Ctrl-C), 143 when
@@ -109,7 +110,7 @@ def main(argv=None) -> int:
 
 
 def _run(parser, settings, argv, out, replaced, n_jobs, *, progress) -> int:
-    """Run the mode into a staging folder; move its files into ``out`` once it succeeds."""
+    """Run the mode in a staging folder; move its files to ``out`` once it succeeds."""
     started = _now()
     try:
         staging = _Staging(out, replaced)
@@ -168,8 +169,8 @@ def _run(parser, settings, argv, out, replaced, n_jobs, *, progress) -> int:
             raise
         terminated = signal.SIGTERM in received
         print(
-            f"{_PROG}: {'terminated' if terminated else 'interrupted'}, nothing written "
-            f"to {out}",
+            f"{_PROG}: {'terminated' if terminated else 'interrupted'}, "
+            f"nothing written to {out}",
             file=sys.stderr,
         )
         return 143 if terminated else 130

@@ -126,7 +126,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(parser, args) -> dict:
-    """What the run will do, every flag checked against the mode (``parser.error`` if not)."""
+    """What the run will do, every flag checked against the mode (``parser.error`` if
+    not)."""
     mode = "sweep" if args.sweep else "compare" if args.compare else "atlas"
     # What each mode has no use for: refused rather than silently ignored.
     unused = {

@@ -36,7 +36,8 @@ _RESULT_FILES = re.compile(
 
 
 def _earlier_run(parser, out: Path, overwrite: bool) -> list[Path]:
-    """The files of the run that ``out`` holds, if any (``parser.error`` unless ``overwrite``).
+    """The files of the run that ``out`` holds, if any (``parser.error`` unless
+    ``overwrite``).
 
     A run's files are those its :data:`MANIFEST` lists, and the manifest.
     """
@@ -101,7 +102,8 @@ def _output_folder(parser, text: str) -> Path:
 
 
 class _Staging:
-    """A run's files, written in a hidden folder inside ``out`` and moved into place at the end.
+    """A run's files, written in a hidden folder inside ``out`` and moved into place at
+    the end.
 
     :meth:`commit` removes the earlier run's files (``replaced``) and renames
     the new ones into ``out`` (``os.replace``, atomic on one file system),

@@ -65,7 +65,7 @@ def _worker_signals():
 
 
 def _run_task(parent: int, function, args):
-    """``function(*args)``; in a worker process, with the parent's signals left to it."""
+    """``function(*args)``; in a worker, the parent's signals left to the parent."""
     if os.getpid() != parent and threading.current_thread() is threading.main_thread():
         _worker_signals()
     with _ONE_AT_A_TIME:

@@ -31,7 +31,8 @@ def sklearn_mlp(
     batch_size=BATCH_SIZE,
     seed=0,
 ):
-    """scikit-learn's ``MLPClassifier`` configured like :func:`~mytorch.atlas.experiment.run_experiment`.
+    """scikit-learn's ``MLPClassifier`` configured like
+    :func:`~mytorch.atlas.experiment.run_experiment`.
 
     Same architecture, epochs, batch size, learning rate and optimizer
     hyperparameters; no L2 penalty (``alpha=0``, scikit-learn's default is

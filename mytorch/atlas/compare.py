@@ -70,7 +70,8 @@ def compare_with_baseline(
     n_jobs: int = 1,
     **kwargs,
 ) -> pd.DataFrame:
-    """Test accuracy of mytorch and of scikit-learn on the shared configurations, draw by draw.
+    """Test accuracy of mytorch and of scikit-learn on the shared configurations, draw
+    by draw.
 
     For every draw ``(random_state, seed)`` (as in
     :func:`~mytorch.atlas.sweep.sweep_learning_rates`)

@@ -144,7 +144,8 @@ class ExperimentResult:
     def __repr__(self) -> str:
         return (
             f"ExperimentResult({self.dataset}, {self.optimizer}, {self.activation}: "
-            f"train_loss={self.train_loss:.4f}, train_accuracy={self.train_accuracy:.3f}, "
+            f"train_loss={self.train_loss:.4f}, "
+            f"train_accuracy={self.train_accuracy:.3f}, "
             f"test_accuracy={self.test_accuracy:.3f}, epochs={self.epochs})"
         )
 
@@ -152,7 +153,8 @@ class ExperimentResult:
 def build_mlp(
     in_features: int, hidden, n_classes: int, activation: str = "relu"
 ) -> nn.Sequential:
-    """``Linear -> activation`` for each width in ``hidden``, then ``Linear`` to the logits.
+    """``Linear -> activation`` for each width in ``hidden``, then ``Linear`` to the
+    logits.
 
     ``hidden=()`` gives a linear model (multinomial logistic regression).
     """
@@ -160,7 +162,8 @@ def build_mlp(
     act_class, init, _ = ACTIVATIONS[activation]
     if isinstance(hidden, (str, bytes)) or not np.iterable(hidden):
         raise TypeError(
-            f"hidden widths must be a sequence of ints, got {type(hidden).__name__} {hidden!r}"
+            "hidden widths must be a sequence of ints, "
+            f"got {type(hidden).__name__} {hidden!r}"
         )
     hidden = tuple(hidden)
     for width in hidden:
@@ -179,7 +182,8 @@ def build_mlp(
 
 
 def make_optimizer(name: str, params, **hyperparameters):
-    """The optimizer ``name`` over ``params``, with :data:`OPTIMIZER_DEFAULTS` unless overridden.
+    """The optimizer ``name`` over ``params``, with :data:`OPTIMIZER_DEFAULTS` unless
+    overridden.
 
     ``make_optimizer("sgd", model.parameters())`` is
     ``optim.SGD(model.parameters(), lr=0.4, momentum=0.9)``.

@@ -43,7 +43,8 @@ def _present(results, dataset: str):
 def plot_dataset_grid(
     results, dataset: str, *, resolution: int = 150, panel_size: float = 2.2
 ):
-    """The decision boundaries of one dataset's runs: rows activations, columns optimizers.
+    """The decision boundaries of one dataset's runs: rows activations, columns
+    optimizers.
 
     Each panel shows the regions shaded by the network's confidence, the test
     points (the misclassified ones ringed) and the test accuracy. Three panels

@@ -92,7 +92,8 @@ def sweep_learning_rates(
     n_jobs: int = 1,
     **kwargs,
 ) -> pd.DataFrame:
-    """Train every configuration of the atlas at every rate of ``grid`` on validation draws.
+    """Train every configuration of the atlas at every rate of ``grid`` on validation
+    draws.
 
     How the atlas's batch size, epochs and learning rates were chosen. Each
     run is one (schedule, optimizer, rate, dataset, draw, activation): a
@@ -145,7 +146,8 @@ def load_sweep(path=SWEEP_FILE) -> pd.DataFrame:
 
 
 def sweep_scores(sweep: pd.DataFrame) -> pd.Series:
-    """The sweep's score of each (schedule, optimizer, rate): worst activation, mean task.
+    """The sweep's score of each (schedule, optimizer, rate): worst activation, mean
+    task.
 
     For every dataset and draw, the *worst* test accuracy over the
     activations, since one rate must serve all of them: a rate that is the

@@ -12,7 +12,8 @@ from mytorch.autograd.value import topological_order
 
 
 def nll_loss(log_probs, target):
-    r"""$-\frac1N \sum_i \log p_{i, y_i}$ for log-probabilities $(N, C)$ and integer labels $(N,)$.
+    r"""$-\frac1N \sum_i \log p_{i, y_i}$ for log-probabilities $(N, C)$ and integer
+    labels $(N,)$.
 
     VJP: $-G/N$ at each example's label, $0$ elsewhere.
     """
@@ -44,20 +45,23 @@ def nll_loss(log_probs, target):
 
 
 def cross_entropy(logits, target):
-    """Mean cross-entropy of integer labels: `nll_loss(logits.log_softmax(), target)`."""
+    """Mean cross-entropy of labels: `nll_loss(logits.log_softmax(), target)`."""
     return nll_loss(logits.log_softmax(), target)
 
 
 def linear(x, weight, bias=None):
-    r"""$XW^\top + \mathbf{1}b^\top$, as `mytorch.nn.Linear` computes it, from `@`, `T` and `+`."""
+    r"""$XW^\top + \mathbf{1}b^\top$, as `mytorch.nn.Linear` computes it, from `@`, `T`
+    and `+`."""
     y = x @ weight.T
     return y if bias is None else y + bias
 
 
 def batch_norm(x, weight, bias, eps=1e-5):
-    r"""Training-mode batch normalisation of $(N, C)$, through primitive operations only.
+    r"""Training-mode batch normalisation of $(N, C)$, through primitive operations
+    only.
 
-    $\mu_B$, $\sigma_B^2$ (biased), $\hat x = (x - \mu_B)(\sigma_B^2 + \epsilon)^{-1/2}$,
+    $\mu_B$, $\sigma_B^2$ (biased), $\hat x = (x - \mu_B)(\sigma_B^2 +
+    \epsilon)^{-1/2}$,
     $y = \gamma \odot \hat x + \beta$: the backward pass is whatever the
     tape makes of these lines, with no formula of the chapter "Batch
     normalisation" written in. Running statistics are not kept.

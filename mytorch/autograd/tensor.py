@@ -1,4 +1,5 @@
-"""Tensors that record the operations applied to them, and their vector-Jacobian products.
+"""Tensors that record the operations applied to them, and their vector-Jacobian
+products.
 
 Every operation on a `Tensor` that needs a gradient records a node: its
 parents, the arrays its backward will need (`saved`) and its vector-Jacobian
@@ -17,7 +18,8 @@ from mytorch.grad_mode import is_grad_enabled
 
 
 def _unbroadcast(grad, shape):
-    """Sum `grad` over the axes that broadcasting added or stretched to reach `grad.shape`.
+    """Sum `grad` over the axes that broadcasting added or stretched to reach
+    `grad.shape`.
 
     A value broadcast to many entries is used many times, so its gradient is
     the sum of theirs.
@@ -153,7 +155,8 @@ class Tensor:
             or self.shape[1] != other.shape[0]
         ):
             raise ValueError(
-                f"matmul needs shapes (n, m) and (m, p), got {self.shape} and {other.shape}"
+                "matmul needs shapes (n, m) and (m, p), "
+                f"got {self.shape} and {other.shape}"
             )
 
         def vjp(g, a, b):
@@ -170,7 +173,8 @@ class Tensor:
         return Tensor._record(self.data.T, (self,), lambda g: (g.T,), (), "transpose")
 
     def sum(self, axis=None, keepdims=False):
-        """Sum over `axis` (all by default); VJP: the gradient copied back along the summed axes."""
+        """Sum over `axis` (all by default); VJP: the gradient copied back along the
+        summed axes."""
 
         def vjp(g):
             if not keepdims and axis is not None:
@@ -199,7 +203,8 @@ class Tensor:
         return Tensor._record(y, (self,), lambda g, y: (g * (1 - y * y),), (y,), "tanh")
 
     def log_softmax(self):
-        r"""$z_{ic} - \log \sum_l e^{z_{il}}$ along the last axis, less the row maximum first.
+        r"""$z_{ic} - \log \sum_l e^{z_{il}}$ along the last axis, less the row maximum
+        first.
 
         VJP: $G - \operatorname{softmax}(z) \odot \sum_c G_{ic}$, with the
         softmax saved.
@@ -216,7 +221,8 @@ class Tensor:
 
     # ---- the backward pass ------------------------------------------------
     def backward(self, grad=None, retain_graph=False):
-        """Accumulate the gradient of this tensor into `grad` of every leaf it depends on.
+        """Accumulate the gradient of this tensor into `grad` of every leaf it depends
+        on.
 
         Parameters
         ----------
@@ -240,14 +246,14 @@ class Tensor:
         """
         if not self.requires_grad:
             raise RuntimeError(
-                "backward() on a Tensor that does not require grad: no leaf of its computation has "
-                "requires_grad=True, or it was computed under no_grad()"
+                "backward() on a Tensor that does not require grad: no leaf of its "
+                "computation has requires_grad=True, or it was computed under no_grad()"
             )
         if grad is None:
             if self.data.size != 1:
                 raise RuntimeError(
-                    f"backward() without grad needs a tensor with one element (a loss), got shape "
-                    f"{self.shape}: pass grad= of that shape"
+                    "backward() without grad needs a tensor with one element (a loss), "
+                    f"got shape {self.shape}: pass grad= of that shape"
                 )
             grad = np.ones_like(self.data)
         elif np.shape(grad) != self.shape:
@@ -257,8 +263,9 @@ class Tensor:
         order = topological_order(self)
         if any(node._saved is None for node in order):
             raise RuntimeError(
-                "backward() through a graph whose saved arrays were freed by an earlier "
-                "backward(): call the first backward(retain_graph=True) to go through it twice"
+                "backward() through a graph whose saved arrays were freed by an "
+                "earlier backward(): call the first backward(retain_graph=True) to go "
+                "through it twice"
             )
         grads = {
             id(self): grad

@@ -14,7 +14,8 @@ __all__ = ["layer_outputs", "warped_grid"]
 
 
 def layer_outputs(model, X):
-    """Run ``X`` through a ``Sequential`` in eval mode and keep every intermediate result.
+    """Run ``X`` through a ``Sequential`` in eval mode and keep every intermediate
+    result.
 
     Returns
     -------

@@ -223,7 +223,9 @@ def decision_boundary(
             )
     for c in range(
         n_classes
-    ):  # each class's outline: every border gets the same line, however far apart its labels
+        # each class's outline: every border gets the same line, however far apart its
+        # labels
+    ):
         ax.contour(
             xx,
             yy,

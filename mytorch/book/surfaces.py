@@ -11,12 +11,14 @@ import numpy as np
 
 from mytorch.nn.module import Parameter
 
-#: The curvatures of the default bowl, $A = \mathrm{diag}(1, 20)$ with condition number 20.
+# : The curvatures of the default bowl, $A = \mathrm{diag}(1, 20)$ with condition number
+# 20.
 BOWL_CURVATURE = (1.0, 20.0)
 
 
 def bowl(theta, curvature=BOWL_CURVATURE):
-    r"""The quadratic bowl $\tfrac12 (a_1 \theta_1^2 + a_2 \theta_2^2)$, minimum 0 at the origin."""
+    r"""The quadratic bowl $\tfrac12 (a_1 \theta_1^2 + a_2 \theta_2^2)$, minimum 0 at
+    the origin."""
     return 0.5 * (curvature[0] * theta[0] ** 2 + curvature[1] * theta[1] ** 2)
 
 
@@ -26,7 +28,8 @@ def bowl_grad(theta, curvature=BOWL_CURVATURE):
 
 
 def rosenbrock(theta):
-    r"""Rosenbrock's banana $(1 - \theta_1)^2 + 100 (\theta_2 - \theta_1^2)^2$, minimum 0 at (1, 1)."""
+    r"""Rosenbrock's banana $(1 - \theta_1)^2 + 100 (\theta_2 - \theta_1^2)^2$, minimum
+    0 at (1, 1)."""
     return (1 - theta[0]) ** 2 + 100 * (theta[1] - theta[0] ** 2) ** 2
 
 
@@ -37,7 +40,8 @@ def rosenbrock_grad(theta):
 
 
 def run_optimizer(optimizer_cls, grad, theta0, steps, **hyperparameters):
-    """The points visited by `steps` steps of `optimizer_cls(**hyperparameters)` from `theta0`.
+    """The points visited by `steps` steps of `optimizer_cls(**hyperparameters)` from
+    `theta0`.
 
     The training loop of the package on a single Parameter, with `grad`
     in place of backward. Returns an array of shape (steps + 1, len(theta0)).
