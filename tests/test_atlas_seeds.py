@@ -40,9 +40,10 @@ def test_the_stored_table_holds_every_run_of_every_variant(stored):
 
 def test_the_command_reproduces_stored_rows(stored, tmp_path):
     # Bitwise on the machine that wrote the table; another processor rounds the
-    # last bits of a run differently, and training amplifies them (the chapter
-    # measures that spread): the configuration columns must match exactly, the
-    # accuracies within 7 test points, as measured across floating-point setups.
+    # last bits of a run differently, and training amplifies them: the
+    # configuration columns must match exactly, the final accuracies within 8
+    # test points (measured under tools/fpsetup.py's setup: these three rows came
+    # back identical, and the atlas's seed-0 runs moved by at most 8 test points).
     out = tmp_path / "seeds.csv"
     assert (
         atlas_seeds.main(
@@ -69,7 +70,7 @@ def test_the_command_reproduces_stored_rows(stored, tmp_path):
     assert len(again) == 3
     pd.testing.assert_frame_equal(again[keys], expected[keys])
     moved = (again.test_accuracy - expected.test_accuracy).abs() * again.n_test
-    assert moved.max() <= 7
+    assert moved.max() <= 8
 
 
 def test_one_stored_run_is_run_experiment_with_its_seed(stored):
