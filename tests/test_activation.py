@@ -1,10 +1,11 @@
 """Activations: ReLU, Sigmoid, Tanh, GELU (exact and tanh), Softmax."""
+import decimal
 import re
 
 import numpy as np
 import pytest
 
-from mytorch import nn
+from mytorch import nn, no_grad
 from _helpers import (
     assert_gradcheck,
     assert_message,
@@ -235,3 +236,75 @@ def test_softmax_along_an_empty_axis_is_refused(dim):
     with pytest.raises(ValueError) as excinfo:
         nn.Softmax(dim=dim)(np.ones(shape))
     assert_message(excinfo, rf"Softmax\(dim={dim}\)", re.escape(str(shape)))
+
+
+# --------------------------------------------------------------------------
+# Derivatives of the saturating functions: relative precision in the tails
+# --------------------------------------------------------------------------
+
+
+def _decimal_derivative(kind, x):
+    """sigma'(x) or tanh'(x) at the float64 `x`, to 40 digits, rounded to float64."""
+    with decimal.localcontext() as context:
+        context.prec = 40
+        if kind == "sigmoid":
+            z = (-abs(decimal.Decimal(x))).exp()  # sigma'(x) = z / (1 + z)^2
+            return float(z / (1 + z) ** 2)
+        z = (-2 * abs(decimal.Decimal(x))).exp()  # tanh'(x) = 4z / (1 + z)^2
+        return float(4 * z / (1 + z) ** 2)
+
+
+TAIL_X = np.concatenate([np.linspace(-700, 700, 1401), [-1e-300, 1e-8, 0.3, -2.5]])
+
+
+@pytest.mark.parametrize("cls, kind", [(nn.Sigmoid, "sigmoid"), (nn.Tanh, "tanh")])
+def test_derivative_keeps_relative_precision_in_the_tails(cls, kind):
+    module = cls()
+    with no_numpy_warnings():
+        module(TAIL_X)
+        grad = module.backward(np.ones_like(TAIL_X))
+    ref = np.array([_decimal_derivative(kind, x) for x in TAIL_X])
+    normal = ref >= np.finfo(np.float64).tiny
+    # at x = 40, y(1 - y) gives 0 for sigma' (4.2e-18): the old form had no digit left
+    assert normal.sum() > 700
+    np.testing.assert_allclose(grad[normal], ref[normal], rtol=1e-14, atol=0)
+    # below the normal range the true value is subnormal or rounds to 0, and so does
+    # the computed one
+    np.testing.assert_allclose(grad[~normal], ref[~normal], rtol=0, atol=1e-307)
+
+
+@pytest.mark.parametrize("cls", [nn.Sigmoid, nn.Tanh])
+def test_derivative_at_40_is_not_zero(cls):
+    module = cls()
+    module(np.array([40.0, -40.0]))
+    grad = module.backward(np.ones(2))
+    assert (grad > 0).all() and grad[0] == grad[1]
+
+
+@pytest.mark.parametrize("cls", [nn.Sigmoid, nn.Tanh])
+def test_gradcheck_into_the_tails(cls):
+    x = np.array([[-12.0, -6.0, -2.0, -0.5], [0.5, 2.0, 6.0, 12.0]])
+    assert_gradcheck(cls(), x)
+
+
+@pytest.mark.parametrize("cls", [nn.Sigmoid, nn.Tanh])
+def test_forward_under_no_grad_keeps_the_training_cache(cls):
+    module = cls()
+    x = np.array([[-3.0, 0.5, 40.0]])
+    module(x)
+    expected = module.backward(np.ones_like(x))
+    with no_grad():
+        module(np.zeros_like(x))
+    np.testing.assert_array_equal(module.backward(np.ones_like(x)), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("cls", [nn.Sigmoid, nn.Tanh])
+def test_derivative_at_the_ends_of_the_float_range(cls, dtype):
+    big = np.finfo(dtype).max
+    x = np.array([-big, -1e30, -800.0, 800.0, 1e30, big, np.inf, -np.inf], dtype=dtype)
+    module = cls()
+    with no_numpy_warnings():
+        module(x)
+        grad = module.backward(np.ones_like(x))
+    np.testing.assert_array_equal(grad, np.zeros_like(x))

@@ -13,6 +13,7 @@
 Node (v18 or newer) runs the port; without it the tests are skipped, and under
 CI (`CI` set) they fail, as the browser test does without Chromium.
 """
+
 import base64
 import json
 import re
@@ -20,12 +21,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import golden  # tools/golden.py
 import numpy as np
 import pytest
-from scipy.special import erfc
-
-import golden  # tools/golden.py
 from conftest import require
+from scipy.special import erfc
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = ROOT / "book" / "_playground"
@@ -35,33 +35,42 @@ RTOL = 1e-10
 
 @pytest.fixture(scope="module")
 def node():
-    require(NODE, "node is not installed, so the playground's JavaScript port cannot be "
-                  "compared with the package: install it with `apt-get install nodejs` "
-                  "(or run `bash .ci/run` as root)")
+    require(
+        NODE,
+        "node is not installed, so the playground's JavaScript port cannot be "
+        "compared with the package: install it with `apt-get install nodejs` "
+        "(or run `bash .ci/run` as root)",
+    )
     return NODE
 
 
 def run_js(node: str, script: str, timeout: int = 600):
-    """Run an ES module script (imports relative to book/_playground/) and parse its JSON output."""
-    proc = subprocess.run([node, "--input-type=module", "-e", script], cwd=PORT,
-                          capture_output=True, text=True, timeout=timeout)
+    """Run an ES module (imports relative to book/_playground/); parse its JSON."""
+    proc = subprocess.run(
+        [node, "--input-type=module", "-e", script],
+        check=False,
+        cwd=PORT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
 
 def test_generator_is_numpys(node):
     seeds = [0, 1, 7, 42, 2**32 - 1, 2**32, 2**40 + 7]
-    script = """
-import { Generator } from './random.js';
+    script = f"""
+import {{ Generator }} from './random.js';
 const out = [];
-for (const seed of %s) {
+for (const seed of {json.dumps(seeds)}) {{
   const g = new Generator(seed);
   const r = [g.random(), g.random()], u = [g.uniform(-0.5, 0.25), g.uniform(-3, 3)];
   const p = Array.from(g.permutation(750)), q = Array.from(g.permutation(7));
-  out.push({r, u, p, q, after: g.random()});
-}
+  out.push({{r, u, p, q, after: g.random()}});
+}}
 console.log(JSON.stringify(out));
-""" % json.dumps(seeds)
+"""
     for seed, got in zip(seeds, run_js(node, script)):
         rng = np.random.default_rng(seed)
         assert got["r"] == rng.random(2).tolist(), seed
@@ -72,10 +81,18 @@ console.log(JSON.stringify(out));
 
 
 def test_erfc_is_scipys(node):
-    x = np.concatenate([np.linspace(-30, 30, 2001), np.geomspace(1e-300, 30, 300),
-                        -np.geomspace(1e-300, 30, 300), [0.0, 1.0, -1.0, 8.0, -8.0]])
-    script = ("import { erfc } from './mytorch.js';\n"
-              f"console.log(JSON.stringify({json.dumps(x.tolist())}.map(erfc)));")
+    x = np.concatenate(
+        [
+            np.linspace(-30, 30, 2001),
+            np.geomspace(1e-300, 30, 300),
+            -np.geomspace(1e-300, 30, 300),
+            [0.0, 1.0, -1.0, 8.0, -8.0],
+        ]
+    )
+    script = (
+        "import { erfc } from './mytorch.js';\n"
+        f"console.log(JSON.stringify({json.dumps(x.tolist())}.map(erfc)));"
+    )
     got = np.array(run_js(node, script))
     expected = erfc(x)
     tiny = expected != 0
@@ -84,13 +101,23 @@ def test_erfc_is_scipys(node):
 
 
 def test_port_follows_the_golden_trajectories(node):
-    proc = subprocess.run([node, str(ROOT / "tests" / "golden" / "compare.mjs")],
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [node, str(ROOT / "tests" / "golden" / "compare.mjs")],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
-    assert result["runs"] == len(golden.OPTIMIZERS) * len(golden.ACTIVATIONS) * len(golden.VARIANTS)
-    far = {kind: worst for kind, worst in result["worst"].items()
-           if worst[0] is None or not worst[0] <= RTOL}
+    assert result["runs"] == len(golden.OPTIMIZERS) * len(golden.ACTIVATIONS) * len(
+        golden.VARIANTS
+    )
+    far = {
+        kind: worst
+        for kind, worst in result["worst"].items()
+        if worst[0] is None or not worst[0] <= RTOL
+    }
     assert not far, f"largest relative differences (value, run) beyond {RTOL}: {far}"
 
 
@@ -101,15 +128,24 @@ def close(fresh, stored, path="", scale=0.0, rtol=None) -> list[str]:
     if isinstance(stored, dict):
         if not isinstance(fresh, dict) or fresh.keys() != stored.keys():
             return [f"{path}: keys differ"]
-        return [p for k in stored for p in close(fresh[k], stored[k], f"{path}/{k}", rtol=rtol)]
+        return [
+            p
+            for k in stored
+            for p in close(fresh[k], stored[k], f"{path}/{k}", rtol=rtol)
+        ]
     if isinstance(stored, list):
         if not isinstance(fresh, list) or len(fresh) != len(stored):
             return [f"{path}: lengths differ"]
         # a number near 0 in a list (a logit, a mixed-sign checksum) is compared
         # relative to a thousandth of the list's largest
-        scale = 1e-3 * max((abs(v) for v in stored if isinstance(v, float)), default=0.0)
-        return [p for i, (a, b) in enumerate(zip(fresh, stored))
-                for p in close(a, b, f"{path}[{i}]", scale, rtol)]
+        scale = 1e-3 * max(
+            (abs(v) for v in stored if isinstance(v, float)), default=0.0
+        )
+        return [
+            p
+            for i, (a, b) in enumerate(zip(fresh, stored))
+            for p in close(a, b, f"{path}[{i}]", scale, rtol)
+        ]
     if isinstance(stored, float) and isinstance(fresh, float):
         ok = abs(fresh - stored) <= rtol * max(abs(stored), scale)
         return [] if ok else [f"{path}: {fresh} != {stored}"]
@@ -129,19 +165,27 @@ def test_golden_file_is_what_the_package_computes():
     stored = json.loads(golden.GOLDEN_JSON.read_text())
     fresh = json.loads(golden.golden_json())
     differences = close(fresh, stored, rtol=PACKAGE_RTOL)
-    assert not differences, ("tests/golden/playground.json is not what the package computes: "
-                             "run `python tools/golden.py`.\n" + "\n".join(differences[:10]))
+    assert not differences, (
+        "tests/golden/playground.json is not what the package computes: "
+        "run `python tools/golden.py`.\n" + "\n".join(differences[:10])
+    )
 
 
 def decode_datasets(text: str) -> dict:
     """The arrays of datasets.js, decoded."""
     tasks = {}
-    for name, body in re.findall(r"^  (\w+): \{\n(.*?)^  \},", text, re.M | re.S):
+    for name, body in re.findall(
+        r"^  (\w+): \{\n(.*?)^  \},", text, re.MULTILINE | re.DOTALL
+    ):
         fields = {}
-        for key, value in re.findall(r"^    (\w+):\s*(.*?),$", body, re.M | re.S):
+        for key, value in re.findall(
+            r"^    (\w+):\s*(.*?),$", body, re.MULTILINE | re.DOTALL
+        ):
             if value.startswith('"'):
                 raw = base64.b64decode("".join(re.findall(r'"([^"]*)"', value)))
-                fields[key] = np.frombuffer(raw, "<f8" if key.startswith("x") else "<i4")
+                fields[key] = np.frombuffer(
+                    raw, "<f8" if key.startswith("x") else "<i4"
+                )
             else:
                 fields[key] = np.array(json.loads(value))
         tasks[name] = fields
@@ -158,5 +202,10 @@ def test_datasets_are_the_packages():
             if key.startswith("y"):
                 assert np.array_equal(stored[name][key], array), (name, key)
             else:
-                np.testing.assert_allclose(stored[name][key], array, rtol=0, atol=1e-12,
-                                           err_msg=f"{name} {key}: run `python tools/golden.py`")
+                np.testing.assert_allclose(
+                    stored[name][key],
+                    array,
+                    rtol=0,
+                    atol=1e-12,
+                    err_msg=f"{name} {key}: run `python tools/golden.py`",
+                )

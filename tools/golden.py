@@ -19,6 +19,7 @@ the page's (and `run_experiment`'s): `manual_seed(seed)`, then the model, and
 a second generator `default_rng(seed)` that shuffles the training set at the
 start of each epoch; the last minibatch of an epoch is the remainder.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,24 +47,51 @@ BATCH_SIZE = 100
 DROPOUT = 0.2
 N_LOGITS = 4  # evaluation-mode logits of this many test points are stored
 
-#: name -> (optimizer, hyperparameters): the atlas's three, and the options they leave out.
+#: name -> (optimizer, hyperparameters): the atlas's three, the options they leave
+#: out, and AdamW.
 OPTIMIZERS = {
     "sgd": ("sgd", {"lr": 0.4, "momentum": 0.9}),
     "sgd-plain": ("sgd", {"lr": 0.5}),
-    "sgd-nesterov-wd": ("sgd", {"lr": 0.1, "momentum": 0.9, "nesterov": True,
-                                "weight_decay": 1e-3}),
+    "sgd-nesterov-wd": (
+        "sgd",
+        {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 1e-3},
+    ),
     "rmsprop": ("rmsprop", {"lr": 0.04, "alpha": 0.99, "eps": 1e-8}),
-    "rmsprop-momentum-wd": ("rmsprop", {"lr": 0.01, "alpha": 0.9, "eps": 1e-8,
-                                        "momentum": 0.9, "weight_decay": 1e-3}),
+    "rmsprop-momentum-wd": (
+        "rmsprop",
+        {"lr": 0.01, "alpha": 0.9, "eps": 1e-8, "momentum": 0.9, "weight_decay": 1e-3},
+    ),
     "adam": ("adam", {"lr": 0.02, "betas": [0.9, 0.999], "eps": 1e-8}),
-    "adam-wd": ("adam", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-8, "weight_decay": 1e-3}),
+    "adam-wd": (
+        "adam",
+        {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-8, "weight_decay": 1e-3},
+    ),
+    "adamw": (
+        "adamw",
+        {"lr": 0.02, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 1e-2},
+    ),
+    "adamw-strong": (
+        "adamw",
+        {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-8, "weight_decay": 0.5},
+    ),
 }
-VARIANTS = {"plain": (False, 0.0), "batchnorm": (True, 0.0), "dropout": (False, DROPOUT),
-            "batchnorm-dropout": (True, DROPOUT)}
-OPTIMIZER_CLASSES = {"sgd": optim.SGD, "rmsprop": optim.RMSprop, "adam": optim.Adam}
+VARIANTS = {
+    "plain": (False, 0.0),
+    "batchnorm": (True, 0.0),
+    "dropout": (False, DROPOUT),
+    "batchnorm-dropout": (True, DROPOUT),
+}
+OPTIMIZER_CLASSES = {
+    "sgd": optim.SGD,
+    "rmsprop": optim.RMSprop,
+    "adam": optim.Adam,
+    "adamw": optim.AdamW,
+}
 
 
-def build_model(hidden, n_classes, activation, batchnorm=False, dropout=0.0) -> nn.Sequential:
+def build_model(
+    hidden, n_classes, activation, batchnorm=False, dropout=0.0
+) -> nn.Sequential:
     """Linear -> [BatchNorm1d] -> activation -> [Dropout] per hidden width, then Linear.
 
     A Linear followed by BatchNorm1d has no bias: BatchNorm subtracts the
@@ -84,8 +112,19 @@ def build_model(hidden, n_classes, activation, batchnorm=False, dropout=0.0) -> 
     return nn.Sequential(*layers)
 
 
-def train(data, *, activation, optimizer, hyper, steps, hidden=HIDDEN, batch_size=BATCH_SIZE,
-          batchnorm=False, dropout=0.0, seed=SEED):
+def train(
+    data,
+    *,
+    activation,
+    optimizer,
+    hyper,
+    steps,
+    hidden=HIDDEN,
+    batch_size=BATCH_SIZE,
+    batchnorm=False,
+    dropout=0.0,
+    seed=SEED,
+):
     """Train `steps` minibatch steps as the page does; return (model, losses)."""
     mytorch.manual_seed(seed)
     model = build_model(hidden, data.n_classes, activation, batchnorm, dropout)
@@ -98,7 +137,7 @@ def train(data, *, activation, optimizer, hyper, steps, hidden=HIDDEN, batch_siz
     for _ in range(steps):
         if position == 0:
             order = rng.permutation(n_train)
-        batch = order[position:position + batch_size]
+        batch = order[position : position + batch_size]
         loss = criterion(model(data.X_train[batch]), data.y_train[batch])
         opt.zero_grad()
         model.backward(criterion.backward())
@@ -130,37 +169,57 @@ def trajectories() -> dict:
         for opt_name, (optimizer, hyper) in OPTIMIZERS.items():
             for activation in ACTIVATIONS:
                 for variant, (batchnorm, dropout) in VARIANTS.items():
-                    model, losses = train(data, activation=activation, optimizer=optimizer,
-                                          hyper=hyper, steps=STEPS, batchnorm=batchnorm,
-                                          dropout=dropout)
+                    model, losses = train(
+                        data,
+                        activation=activation,
+                        optimizer=optimizer,
+                        hyper=hyper,
+                        steps=STEPS,
+                        batchnorm=batchnorm,
+                        dropout=dropout,
+                    )
                     model.eval()
                     logits = model(data.X_test[:N_LOGITS])
                     runs[f"{opt_name}/{activation}/{variant}"] = {
-                        "optimizer": optimizer, "hyper": hyper, "activation": activation,
-                        "batchnorm": batchnorm, "dropout": dropout,
+                        "optimizer": optimizer,
+                        "hyper": hyper,
+                        "activation": activation,
+                        "batchnorm": batchnorm,
+                        "dropout": dropout,
                         "losses": [short(v) for v in losses],
                         "params": [checksums(p.data) for p in model.parameters()],
                         "buffers": [checksums(b) for b in model.buffers()],
                         "logits": [short(v) for v in logits.ravel()],
                     }
     return {
-        "about": "Written by tools/golden.py from the mytorch package; compared with the "
-                 "playground's JavaScript port by tests/test_playground.py.",
-        "dataset": DATASET, "seed": SEED, "steps": STEPS, "hidden": list(HIDDEN),
-        "batch_size": BATCH_SIZE, "n_logits": N_LOGITS, "runs": runs,
+        "about": "Written by tools/golden.py from the mytorch package; compared with "
+        "the playground's JavaScript port by tests/test_playground.py.",
+        "dataset": DATASET,
+        "seed": SEED,
+        "steps": STEPS,
+        "hidden": list(HIDDEN),
+        "batch_size": BATCH_SIZE,
+        "n_logits": N_LOGITS,
+        "runs": runs,
     }
 
 
 def _b64(array: np.ndarray, dtype) -> str:
-    return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).astype(
-        np.dtype(dtype).newbyteorder("<")).tobytes()).decode()
+    return base64.b64encode(
+        np.ascontiguousarray(array, dtype=dtype)
+        .astype(np.dtype(dtype).newbyteorder("<"))
+        .tobytes()
+    ).decode()
 
 
 def datasets_js() -> str:
     lines = [
         "// Written by tools/golden.py from mytorch.datasets: do not edit by hand.",
         "// Each task as load(name) returns it: standardised float64 points (base64 of",
-        "// little-endian bytes) and int32 labels, so the page trains on the package's data.",
+        (
+            "// little-endian bytes) and int32 labels, so the page trains on the "
+            "package's data."
+        ),
         "export const DATASETS = {",
     ]
     for name in datasets.DATASETS:
@@ -169,13 +228,19 @@ def datasets_js() -> str:
         lines.append(f"    nClasses: {d.n_classes},")
         lines.append(f"    mean: {json.dumps([float(v) for v in d.mean])},")
         lines.append(f"    std: {json.dumps([float(v) for v in d.std])},")
-        for key, array, dtype in (("xTrain", d.X_train, "<f8"), ("yTrain", d.y_train, "<i4"),
-                                  ("xTest", d.X_test, "<f8"), ("yTest", d.y_test, "<i4")):
+        for key, array, dtype in (
+            ("xTrain", d.X_train, "<f8"),
+            ("yTrain", d.y_train, "<i4"),
+            ("xTest", d.X_test, "<f8"),
+            ("yTest", d.y_test, "<i4"),
+        ):
             text = _b64(array, dtype)
-            chunks = [text[i:i + 90] for i in range(0, len(text), 90)]
+            chunks = [text[i : i + 90] for i in range(0, len(text), 90)]
             lines.append(f"    {key}:")
-            lines += [f'      "{chunk}"' + (" +" if i < len(chunks) - 1 else ",")
-                      for i, chunk in enumerate(chunks)]
+            lines += [
+                f'      "{chunk}"' + (" +" if i < len(chunks) - 1 else ",")
+                for i, chunk in enumerate(chunks)
+            ]
         lines.append("  },")
     lines.append("};")
     return "\n".join(lines) + "\n"
@@ -186,9 +251,10 @@ def golden_json() -> str:
     golden = trajectories()
     runs = golden.pop("runs")
     head = json.dumps(golden, indent=1)[:-2]
-    body = ",\n".join(f"  {json.dumps(name)}: {json.dumps(run)}" for name, run in runs.items())
+    body = ",\n".join(
+        f"  {json.dumps(name)}: {json.dumps(run)}" for name, run in runs.items()
+    )
     return f'{head},\n "runs": {{\n{body}\n }}\n}}\n'
-
 
 
 def main(argv=None) -> int:

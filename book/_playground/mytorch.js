@@ -156,19 +156,20 @@ export class ReLU {
 export class Sigmoid {
   constructor() { this.kind = "sigmoid"; this.params = []; }
 
+  // sigma'(x) = z / (1 + z)^2 with z = exp(-|x|): precise where 1 - sigma(x) rounds to 0.
   forward(x) {
-    const y = new Float64Array(x.length);
+    const y = new Float64Array(x.length), z = new Float64Array(x.length);
     for (let i = 0; i < x.length; i++) {
-      const z = Math.exp(-Math.abs(x[i]));
-      y[i] = (x[i] >= 0 ? 1 : z) / (1 + z);
+      z[i] = Math.exp(-Math.abs(x[i]));
+      y[i] = (x[i] >= 0 ? 1 : z[i]) / (1 + z[i]);
     }
-    this.y = y;
+    this.z = z;
     return y;
   }
 
   backward(g) {
-    const y = this.y, gx = new Float64Array(g.length);
-    for (let i = 0; i < g.length; i++) gx[i] = g[i] * y[i] * (1 - y[i]);
+    const z = this.z, gx = new Float64Array(g.length);
+    for (let i = 0; i < g.length; i++) gx[i] = g[i] * (z[i] / ((1 + z[i]) * (1 + z[i])));
     return gx;
   }
 }
@@ -176,16 +177,20 @@ export class Sigmoid {
 export class Tanh {
   constructor() { this.kind = "tanh"; this.params = []; }
 
+  // tanh'(x) = 4z / (1 + z)^2 with z = exp(-2 min(|x|, 400)): precise where tanh^2 rounds to 1.
   forward(x) {
-    const y = new Float64Array(x.length);
-    for (let i = 0; i < x.length; i++) y[i] = Math.tanh(x[i]);
-    this.y = y;
+    const y = new Float64Array(x.length), z = new Float64Array(x.length);
+    for (let i = 0; i < x.length; i++) {
+      y[i] = Math.tanh(x[i]);
+      z[i] = Math.exp(-2 * Math.min(Math.abs(x[i]), 400));
+    }
+    this.z = z;
     return y;
   }
 
   backward(g) {
-    const y = this.y, gx = new Float64Array(g.length);
-    for (let i = 0; i < g.length; i++) gx[i] = (1 - y[i] * y[i]) * g[i];
+    const z = this.z, gx = new Float64Array(g.length);
+    for (let i = 0; i < g.length; i++) gx[i] = g[i] * (4 * (z[i] / ((1 + z[i]) * (1 + z[i]))));
     return gx;
   }
 }
@@ -513,17 +518,41 @@ export class Adam {
         const g = wd ? grad[i] + wd * data[i] : grad[i];
         m[i] = m[i] * beta1 + (1 - beta1) * g;
         v[i] = v[i] * beta2 + (1 - beta2) * g * g;
-        if (flush) {  // the package flushes the averages before the update reads them
+        data[i] -= alphaT * (m[i] / (Math.sqrt(v[i]) + epsT));
+        if (flush) {  // the package flushes the state after the update (Optimizer.step)
           if (Math.abs(m[i]) < TINY) m[i] = 0;
           if (Math.abs(v[i]) < TINY) v[i] = 0;
         }
-        data[i] -= alphaT * (m[i] / (Math.sqrt(v[i]) + epsT));
       }
     });
   }
 }
 
-export const OPTIMIZERS = { sgd: SGD, rmsprop: RMSprop, adam: Adam };
+/**
+ * AdamW, as PyTorch's and the package's: the decay is decoupled from the
+ * gradient, `p *= 1 - lr * weight_decay` before the Adam step, so it never
+ * enters the moments (default weight_decay 1e-2, not Adam's 0).
+ */
+export class AdamW extends Adam {
+  constructor(params, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weight_decay = 1e-2 }) {
+    super(params, { lr, betas, eps, weight_decay: 0 });
+    this.decoupledDecay = weight_decay;
+  }
+
+  step() {
+    const wd = this.decoupledDecay;
+    if (wd) {
+      const factor = 1 - this.lr * wd;
+      for (const p of this.params) {
+        const data = p.data;
+        for (let i = 0; i < data.length; i++) data[i] *= factor;
+      }
+    }
+    super.step();
+  }
+}
+
+export const OPTIMIZERS = { sgd: SGD, rmsprop: RMSprop, adam: Adam, adamw: AdamW };
 
 // ---------------------------------------------------------------- training
 /**

@@ -1,6 +1,9 @@
 // The playground page: controls, live training in small slices, drawing,
 // the shareable URL and "export as Python". The numbers come from mytorch.js,
 // the package's math ported line by line; nothing is fetched from elsewhere.
+// The same script runs the chapters' small embedded copies (embed.html): there
+// the element #pg-app has the class pg-compact, and the stylesheet shows only
+// the drawings, Play, One step and Reset.
 import { Generator, Trainer, decodeDataset, INITS } from "./mytorch.js";
 import { DATASETS } from "./datasets.js";
 
@@ -18,11 +21,14 @@ const OPTIMIZER_DEFAULTS = {
   sgd: { lr: "0.4", momentum: "0.9", nesterov: "0", wd: "0" },
   rmsprop: { lr: "0.04", alpha: "0.99", eps: "1e-8", momentum: "0", wd: "0" },
   adam: { lr: "0.02", beta1: "0.9", beta2: "0.999", eps: "1e-8", wd: "0" },
+  // Adam's rate, and AdamW's own default decay (PyTorch's and the package's 1e-2)
+  adamw: { lr: "0.02", beta1: "0.9", beta2: "0.999", eps: "1e-8", wd: "0.01" },
 };
 const OPTIONS = {  // which hyperparameters each optimizer reads
   sgd: ["lr", "momentum", "nesterov", "wd"],
   rmsprop: ["lr", "alpha", "eps", "momentum", "wd"],
   adam: ["lr", "beta1", "beta2", "eps", "wd"],
+  adamw: ["lr", "beta1", "beta2", "eps", "wd"],
 };
 const SLICE_MS = 12;  // training time per slice before the page gets the thread back
 const DRAW_MS = 200;  // while playing, the views are redrawn at most this often
@@ -30,6 +36,78 @@ const GRID = 64;  // the decision regions are evaluated on GRID x GRID points
 const EXTENT = 2.6;  // ... over [-EXTENT, EXTENT]^2 of the standardised plane
 
 const $ = (id) => document.getElementById(id);
+
+/** The page's controls and drawings, put into the empty element #pg-app. */
+const MARKUP = `
+<form class="pg-controls" onsubmit="return false">
+  <fieldset><legend>Data</legend>
+    <label>task <select id="pg-task">
+      <option value="moons">moons</option><option value="circles">circles</option>
+      <option value="blobs">blobs</option><option value="noisy_moons">noisy moons</option>
+      <option value="spiral">spiral</option><option value="csv">CSV file ...</option>
+    </select></label>
+    <label>CSV <input id="pg-csv" type="file" accept=".csv,text/csv"></label>
+    <label><input id="pg-show-test" type="checkbox" checked> show test points</label>
+  </fieldset>
+  <fieldset><legend>Network</legend>
+    <label>hidden widths <input id="pg-hidden" size="9" value="32,32"
+      title="comma-separated, e.g. 32,32; empty for a linear model"></label>
+    <label>activation <select id="pg-act">
+      <option value="relu">ReLU</option><option value="gelu">GELU</option>
+      <option value="sigmoid">Sigmoid</option><option value="tanh">Tanh</option>
+    </select></label>
+    <label><input id="pg-bn" type="checkbox"> BatchNorm</label>
+    <label>Dropout p <input id="pg-dropout" type="number" min="0" max="0.95" step="0.05"
+      value="0"></label>
+  </fieldset>
+  <fieldset><legend>Optimizer</legend>
+    <label>optimizer <select id="pg-opt">
+      <option value="sgd">SGD</option><option value="rmsprop">RMSprop</option>
+      <option value="adam">Adam</option><option value="adamw">AdamW</option>
+    </select></label>
+    <label>lr <input id="pg-lr" size="6"></label>
+    <label>momentum <input id="pg-momentum" size="5"></label>
+    <label><input id="pg-nesterov" type="checkbox"> Nesterov</label>
+    <label>alpha <input id="pg-alpha" size="5"></label>
+    <label>beta1 <input id="pg-beta1" size="5"></label>
+    <label>beta2 <input id="pg-beta2" size="6"></label>
+    <label>eps <input id="pg-eps" size="6"></label>
+    <label>weight decay <input id="pg-wd" size="6"></label>
+  </fieldset>
+  <fieldset class="pg-run"><legend>Run</legend>
+    <label>batch size <input id="pg-batch" size="5"></label>
+    <label>seed <input id="pg-seed" size="6"></label>
+    <button id="pg-play" type="button">Play</button>
+    <button id="pg-step" type="button">One step</button>
+    <button id="pg-reset" type="button">Reset</button>
+    <a id="pg-share" href="#">link to this run</a>
+    <button id="pg-export" type="button">Export as Python</button>
+    <a id="pg-open" target="_top" hidden>open in the playground</a>
+  </fieldset>
+</form>
+<p id="pg-status" class="pg-status" aria-live="polite">loading ...</p>
+<div class="pg-views">
+  <canvas id="pg-regions" width="360" height="360"
+    aria-label="decision regions and points"></canvas>
+  <div class="pg-layers">
+    <label>view <select id="pg-view"><option value="0">input plane</option></select></label>
+    <canvas id="pg-layer-view" width="360" height="360"
+      aria-label="the plane as a hidden layer sees it"></canvas>
+  </div>
+  <div class="pg-curves">
+    <canvas id="pg-loss" width="360" height="170" aria-label="loss curves"></canvas>
+    <canvas id="pg-accuracy" width="360" height="170" aria-label="accuracy curves"></canvas>
+  </div>
+</div>
+<table id="pg-stats" class="pg-stats">
+  <caption>Hidden layers on the last minibatch: the activations, and the gradient of
+    the loss with respect to them</caption>
+  <thead><tr><th>layer</th><th>mean</th><th>std</th><th id="pg-flag-name">dead</th>
+    <th>gradient mean</th><th>gradient std</th></tr></thead>
+  <tbody></tbody>
+</table>
+<pre id="pg-python" class="pg-python" hidden></pre>
+`;
 
 // ---------------------------------------------------------------- configuration
 function readForm() {
@@ -115,12 +193,126 @@ function fromQuery(query) {
   const config = { ...DEFAULTS };
   if (params.has("opt")) Object.assign(config, OPTIMIZER_DEFAULTS[params.get("opt")] || {});
   for (const key of Object.keys(DEFAULTS)) if (params.has(key)) config[key] = params.get(key);
-  const steps = Number(params.get("steps") || 0);
-  return { config, steps: Number.isInteger(steps) && steps > 0 ? steps : 0 };
+  const steps = Number(params.get("steps") || 0), view = Number(params.get("view") || 0);
+  return { config, steps: Number.isInteger(steps) && steps > 0 ? steps : 0,
+    view: Number.isInteger(view) && view > 0 ? view : 0 };
+}
+
+/** The link to the run: the query, the hidden layer in view, and uploaded points. */
+function here(config, steps) {
+  const view = wantedView ?? (Number($("pg-view").value) || 0);
+  return toQuery(config, steps) + (view ? `&view=${view}` : "") + pointsHash(config);
+}
+
+// ---------------------------------------------------------------- points in the link
+// Uploaded points go into the link's hash, which the browser never sends to a
+// server: #pg-points- and base64url (a valid element id, as the book's theme
+// reads the hash as one). Each coordinate is kept to 16 bits over its range
+// (a step of 1/65535 of it) and each label to 4 bits: 4.5 bytes a point, 6
+// characters of base64url; the file's name (its first NAME_CHARS characters)
+// comes last. The page trains on exactly these rounded
+// points, so the link reproduces the run. A link holds at most LINK_POINTS
+// points (about 24,000 characters); a larger file trains in the page, and its
+// link says that it holds the settings without the points.
+const LINK_POINTS = 4000;
+const LEVELS = 65535;  // a coordinate's codes: 0 .. LEVELS over [lo, hi]
+const HEADER = 37;  // version (1 byte), n (uint32), lo and hi of x1 and x2 (4 float64)
+const HASH = "#pg-points-";
+const NAME_CHARS = 80;
+
+/** The points that codes stand for: lo + code * (hi - lo) / LEVELS, coordinate by coordinate. */
+function pointsFrom(lo, hi, codes, labels) {
+  const step = [0, 1].map((k) => (hi[k] - lo[k]) / LEVELS);
+  const x = Array.from(codes, (code, j) => lo[j % 2] + code * step[j % 2]);
+  return { x, y: Array.from(labels), lo, hi, codes };
+}
+
+/** Points from a file, rounded to the link's 16 bits per coordinate. */
+function quantisePoints(x, y) {
+  const lo = [Infinity, Infinity], hi = [-Infinity, -Infinity];
+  x.forEach((v, j) => {
+    lo[j % 2] = Math.min(lo[j % 2], v);
+    hi[j % 2] = Math.max(hi[j % 2], v);
+  });
+  const step = [0, 1].map((k) => (hi[k] - lo[k]) / LEVELS);
+  if (!step.every(Number.isFinite)) {
+    throw new RangeError("the coordinates span a range wider than float64 numbers hold");
+  }
+  const codes = Uint16Array.from(x, (v, j) => step[j % 2] > 0
+    ? Math.round((v - lo[j % 2]) / step[j % 2]) : 0);
+  return pointsFrom(lo, hi, codes, y);
+}
+
+function encodePoints(points, name) {
+  const n = points.y.length, end = HEADER + 4 * n + Math.ceil(n / 2);
+  const nameBytes = new TextEncoder().encode(Array.from(name).slice(0, NAME_CHARS).join(""));
+  const bytes = new Uint8Array(end + nameBytes.length);
+  bytes.set(nameBytes, end);
+  const view = new DataView(bytes.buffer);
+  view.setUint8(0, 1);
+  view.setUint32(1, n, true);
+  [points.lo[0], points.hi[0], points.lo[1], points.hi[1]]
+    .forEach((v, i) => view.setFloat64(5 + 8 * i, v, true));
+  points.codes.forEach((code, j) => view.setUint16(HEADER + 2 * j, code, true));
+  points.y.forEach((label, i) => { bytes[HEADER + 4 * n + (i >> 1)] |= label << (4 * (i & 1)); });
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function decodePoints(text) {
+  const damaged = (why) => new RangeError(`the link's points are damaged (${why}): `
+    + "choose the CSV file again");
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) throw damaged("not base64url");
+  let binary;
+  try {
+    binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  } catch {
+    throw damaged("not base64url");
+  }
+  const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+  if (bytes.length < HEADER || bytes[0] !== 1) throw damaged("unknown format");
+  const view = new DataView(bytes.buffer), n = view.getUint32(1, true);
+  const end = HEADER + 4 * n + Math.ceil(n / 2);
+  if (n > LINK_POINTS || bytes.length < end) throw damaged(`${bytes.length} bytes for ${n} points`);
+  let name;
+  try {
+    name = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(end));
+  } catch {
+    throw damaged("the file's name is not UTF-8");
+  }
+  const [lo0, hi0, lo1, hi1] = [0, 1, 2, 3].map((i) => view.getFloat64(5 + 8 * i, true));
+  if (![lo0, hi0, lo1, hi1].every(Number.isFinite) || lo0 > hi0 || lo1 > hi1) {
+    throw damaged("bad ranges");
+  }
+  const codes = Uint16Array.from({ length: 2 * n },
+    (_, j) => view.getUint16(HEADER + 2 * j, true));
+  const labels = Array.from({ length: n },
+    (_, i) => (bytes[HEADER + 4 * n + (i >> 1)] >> (4 * (i & 1))) & 15);
+  const points = pointsFrom([lo0, lo1], [hi0, hi1], codes, labels);
+  checkPoints(points.y);
+  return { points, name: name || "points.csv" };
+}
+
+/** The hash that holds the uploaded points, when the run trains on them and they fit. */
+function pointsHash(config) {
+  if (config.task !== "csv" || !uploaded?.packed) return "";
+  return HASH + uploaded.packed;
+}
+
+/** What the link to this run says it holds. */
+function shareText(config) {
+  if (config.task !== "csv" || !uploaded || uploaded.packed) return "link to this run";
+  return `link to this run: the settings only, not the ${uploaded.raw.y.length} points `
+    + `(a link holds at most ${LINK_POINTS}); share the file with it`;
 }
 
 // ---------------------------------------------------------------- data
-let uploaded = null;  // {raw: {x, y}, data, name} from a CSV file
+let uploaded = null;  // {raw: {x, y, ...}, data, name, packed} from a CSV file or the link
+let missingPoints = "";  // why a link that trains on uploaded points came without them
+let wantedView = null;  // the hidden layer the link shows, until its option exists
 
 /** split_and_standardize of mytorch.datasets: stratified 25 % test split, seeded 0. */
 function splitAndStandardize(x, y) {
@@ -177,15 +369,20 @@ function parseCsv(text) {
     x.push(values[0], values[1]);
     y.push(values[2]);
   }
-  if (y.length < 8) throw new RangeError("the file needs at least 8 points");
-  if (new Set(y).size < 2) throw new RangeError("the file needs at least 2 classes");
+  checkPoints(y);
   return { x, y };
+}
+
+function checkPoints(y) {
+  if (y.length < 8) throw new RangeError("the file needs at least 8 points");
+  if (y.some((label) => label > 7)) throw new RangeError("labels go from 0 to 7");
+  if (new Set(y).size < 2) throw new RangeError("the file needs at least 2 classes");
 }
 
 const decoded = {};
 function dataFor(task) {
   if (task === "csv") {
-    if (!uploaded) throw new RangeError("choose a CSV file of points first");
+    if (!uploaded) throw new RangeError(missingPoints || "choose a CSV file of points first");
     return uploaded.data;
   }
   if (!(task in DATASETS)) throw new RangeError(`unknown task ${task}`);
@@ -215,7 +412,7 @@ function reset() {
   run.history = { epoch: [], trainLoss: [], testLoss: [], trainAcc: [], testAcc: [] };
   run.record = null;
   if (run.trainer) evaluateEpoch();
-  history.replaceState(null, "", toQuery(config, 0));
+  history.replaceState(null, "", here(config, 0));
   draw(true);
 }
 
@@ -281,7 +478,7 @@ channel.port1.onmessage = () => {
   }
   const done = run.error || (!run.playing && run.trainer.steps >= run.target);
   if (done) {
-    history.replaceState(null, "", toQuery(run.config, run.trainer.steps));
+    history.replaceState(null, "", here(run.config, run.trainer.steps));
     draw(true);
   } else {
     if (now - run.lastDraw > DRAW_MS) draw(false);
@@ -296,7 +493,7 @@ function play() {
   if (run.playing) schedule();
   else {
     run.target = run.trainer.steps;
-    history.replaceState(null, "", toQuery(run.config, run.trainer.steps));
+    history.replaceState(null, "", here(run.config, run.trainer.steps));
   }
   draw(true);
 }
@@ -347,7 +544,10 @@ function draw(full) {
       + (run.playing && run.rate.value ? ` · ${run.rate.value.toFixed(0)} steps/s` : "");
   }
   $("pg-play").textContent = run.playing ? "Pause" : "Play";
-  $("pg-share").href = location.pathname + toQuery(run.config, s.steps);
+  $("pg-share").href = location.pathname + here(run.config, s.steps);
+  $("pg-share").textContent = shareText(run.config);
+  const playground = $("pg-app").dataset.playground;
+  if (playground) $("pg-open").href = playground + here(run.config, s.steps);
   if (!run.trainer) return;
   drawRegions();
   drawHidden();
@@ -450,7 +650,8 @@ function drawHidden() {
   const model = run.trainer.model, act = run.config.act;
   const nHidden = model.layers.filter((l) => l.kind === act).length;
   if (select.options.length !== nHidden + 1) {
-    const keep = Math.min(Number(select.value) || 0, nHidden);
+    const keep = Math.min(wantedView ?? (Number(select.value) || 0), nHidden);
+    wantedView = null;
     select.innerHTML = "<option value='0'>input plane</option>" + Array.from({ length: nHidden },
       (_, l) => `<option value='${l + 1}'>hidden layer ${l + 1}</option>`).join("");
     select.value = String(keep);
@@ -636,11 +837,14 @@ function python() {
     args.push(`alpha=${pyNumber(h.alpha)}`, `eps=${pyNumber(h.eps)}`,
       `momentum=${pyNumber(h.momentum)}`);
   }
-  if (tc.optimizer === "adam") {
+  if (tc.optimizer === "adam" || tc.optimizer === "adamw") {
     args.push(`betas=(${pyNumber(h.betas[0])}, ${pyNumber(h.betas[1])})`, `eps=${pyNumber(h.eps)}`);
   }
-  if (h.weight_decay) args.push(`weight_decay=${pyNumber(h.weight_decay)}`);
-  const cls = { sgd: "SGD", rmsprop: "RMSprop", adam: "Adam" }[tc.optimizer];
+  // AdamW's default decay is 1e-2, not 0: its weight_decay is always written out
+  if (h.weight_decay || tc.optimizer === "adamw") {
+    args.push(`weight_decay=${pyNumber(h.weight_decay)}`);
+  }
+  const cls = { sgd: "SGD", rmsprop: "RMSprop", adam: "Adam", adamw: "AdamW" }[tc.optimizer];
   let load;
   if (config.task === "csv") {
     const { x, y } = uploaded.raw;
@@ -691,7 +895,22 @@ function python() {
 
 // ---------------------------------------------------------------- wiring
 function init() {
-  const { config, steps } = fromQuery(location.search);
+  const app = $("pg-app");
+  if (!app.children.length) app.innerHTML = MARKUP;
+  if (app.dataset.playground) $("pg-open").hidden = false;
+  const { config, steps, view } = fromQuery(location.search);
+  wantedView = view || null;
+  if (location.hash.startsWith(HASH)) {
+    try {
+      const packed = location.hash.slice(HASH.length), { points, name } = decodePoints(packed);
+      uploaded = { raw: points, data: splitAndStandardize(points.x, points.y), packed, name };
+    } catch (error) {
+      missingPoints = error.message;
+    }
+  } else if (config.task === "csv") {
+    missingPoints = "this link trains on points from a CSV file that it does not hold (a link "
+      + `holds at most ${LINK_POINTS} points): choose the file`;
+  }
   writeForm(config);
   for (const key of Object.keys(DEFAULTS)) {
     $(`pg-${key}`).addEventListener("change", () => {
@@ -705,8 +924,10 @@ function init() {
     const file = $("pg-csv").files[0];
     if (!file) return;
     try {
-      const raw = parseCsv(await file.text());
-      uploaded = { raw, data: splitAndStandardize(raw.x, raw.y), name: file.name };
+      const parsed = parseCsv(await file.text());
+      const raw = quantisePoints(parsed.x, parsed.y);
+      uploaded = { raw, data: splitAndStandardize(raw.x, raw.y), name: file.name,
+        packed: raw.y.length <= LINK_POINTS ? encodePoints(raw, file.name) : null };
       $("pg-task").value = "csv";
     } catch (error) {
       uploaded = null;
@@ -720,12 +941,16 @@ function init() {
     if (!run.trainer || run.playing) return;
     stepOnce(true);
     run.target = run.trainer.steps;
-    history.replaceState(null, "", toQuery(run.config, run.trainer.steps));
+    history.replaceState(null, "", here(run.config, run.trainer.steps));
     draw(true);
   });
   $("pg-reset").addEventListener("click", reset);
   $("pg-show-test").addEventListener("change", () => draw(false));
-  $("pg-view").addEventListener("change", () => draw(false));
+  $("pg-view").addEventListener("change", () => {
+    wantedView = null;
+    if (run.trainer) history.replaceState(null, "", here(run.config, run.trainer.steps));
+    draw(false);
+  });
   $("pg-export").addEventListener("click", () => {
     const pre = $("pg-python");
     pre.hidden = !pre.hidden;
@@ -738,6 +963,7 @@ function init() {
 // A hook for the browser test and for the curious, in the console.
 window.mytorchPlayground = {
   run, python, trainTo, play, reset, status: () => run.status, toQuery, TASKS,
+  uploaded: () => uploaded, LINK_POINTS,
 };
 init();
 document.documentElement.dataset.playground = "ready";

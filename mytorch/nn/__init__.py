@@ -1,6 +1,6 @@
 """Layers, activations, losses and containers with explicit forward/backward."""
 
-from mytorch.nn import init
+from mytorch.nn import init, utils
 from mytorch.nn.activation import GELU, ReLU, Sigmoid, Softmax, Tanh
 from mytorch.nn.batchnorm import BatchNorm1d
 from mytorch.nn.container import Sequential
@@ -24,4 +24,5 @@ __all__ = [
     "CrossEntropyLoss",
     "MSELoss",
     "init",
+    "utils",
 ]

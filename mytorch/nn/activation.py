@@ -45,54 +45,64 @@ class ReLU(Module):
 
 
 class Sigmoid(Module):
-    r"""$\sigma(x) = 1/(1 + e^{-x})$; backward: $G \odot \sigma(x)(1 - \sigma(x))$.
+    r"""$\sigma(x) = 1/(1 + e^{-x})$; backward: $G \odot \sigma'(x)$.
 
     Computed from $z = e^{-|x|} \in (0, 1]$, which never overflows:
-    $\sigma(x) = 1/(1+z)$ for $x \ge 0$ and $z/(1+z)$ for $x < 0$.
+    $\sigma(x) = 1/(1+z)$ for $x \ge 0$ and $z/(1+z)$ for $x < 0$, and
+    $\sigma'(x) = \sigma(x)(1 - \sigma(x)) = z/(1+z)^2$, which keeps its
+    relative precision where $1 - \sigma(x)$ would round to 0.
     """
 
-    _cache_names = ("_y",)
+    _cache_names = ("_z",)
 
     def __init__(self):
         super().__init__()
-        self._y = None
+        self._z = None
 
     def forward(self, x):
         check_array("Sigmoid", "input", x)
         z = np.exp(-np.abs(x))
-        y = np.where(x >= 0, 1, z) / (1 + z)
         if is_grad_enabled():
-            self._y = y.copy()  # a copy: the caller may change y in place
-        return y
+            self._z = z  # a new array, not returned: no copy needed
+        return np.where(x >= 0, 1, z) / (1 + z)
 
     def backward(self, grad_output):
-        check_grad_output(self, grad_output, self._y)
-        return grad_output * self._y * (1 - self._y)
+        check_grad_output(self, grad_output, self._z)
+        z = self._z
+        return grad_output * (z / ((1 + z) * (1 + z)))
 
 
 class Tanh(Module):
-    r"""$\tanh(x)$; backward: $G \odot (1 - \tanh^2(x))$."""
+    r"""$\tanh(x)$; backward: $G \odot \tanh'(x)$.
 
-    _cache_names = ("_y",)
+    $\tanh'(x) = 1 - \tanh^2(x) = 4z/(1+z)^2$ with $z = e^{-2|x|} \in (0, 1]$:
+    the second form keeps its relative precision where $\tanh^2(x)$ rounds
+    to 1.
+    """
+
+    _cache_names = ("_z",)
 
     def __init__(self):
         super().__init__()
-        self._y = None
+        self._z = None
 
     def forward(self, x):
         check_array("Tanh", "input", x)
-        y = np.tanh(x)
         if is_grad_enabled():
-            self._y = y.copy()  # a copy: the caller may change y in place
-        return y
+            # exp(-800) is 0 in float32 and float64: the clip changes no z and keeps
+            # 2|x| from overflowing
+            self._z = np.exp(-2 * np.minimum(np.abs(x), 400.0))
+        return np.tanh(x)
 
     def backward(self, grad_output):
-        # of y's dtype: the in-place products below would round a wider grad_output to
-        # y's dtype
-        check_grad_output(self, grad_output, self._y, same_dtype=True)
-        # G * (1 - y*y), computed in one new array rather than three
-        grad_input = np.multiply(self._y, self._y)
-        np.subtract(1, grad_input, out=grad_input)
+        # of z's dtype: the in-place products below would round a wider grad_output to
+        # z's dtype
+        check_grad_output(self, grad_output, self._z, same_dtype=True)
+        # G * 4z / (1 + z)^2, computed in one new array rather than four
+        grad_input = np.add(1, self._z)
+        np.multiply(grad_input, grad_input, out=grad_input)
+        np.divide(self._z, grad_input, out=grad_input)
+        grad_input *= 4
         grad_input *= grad_output
         return grad_input
 
