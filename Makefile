@@ -49,6 +49,8 @@ $(STAMP): $(BOOK_STAMP) requirements.txt
 venv: $(STAMP)
 
 test: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest tests book -p nbcompare --notebooks -m "not pdf" $(PARALLEL) \
 	  --cov=mytorch --cov-report=term
 
