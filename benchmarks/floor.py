@@ -55,20 +55,28 @@ class FloorMLP:
         self.g_a = np.empty((n, h), d)
         self.g_z = np.empty((n, h), d)
         self.mask = np.empty((n, h), bool)
+        # tanh'(z) = 4e/(1+e)^2, e = exp(-2 min(|z|, 400)), as mytorch.nn.Tanh
+        self.e1, self.e2 = np.empty((n, h), d), np.empty((n, h), d)
         self.onehot = np.empty((n, c), bool)
         self.classes = np.arange(c)
 
-    def _activation(self, z, a):
+    def _activation(self, z, a, e):
         if self.tanh:
             np.tanh(z, out=a)
+            np.abs(z, out=e)
+            np.minimum(e, 400.0, out=e)
+            e *= -2
+            np.exp(e, out=e)
         else:
             np.maximum(z, 0, out=a)
 
-    def _activation_backward(self, a, g):
-        # g <- g * act'(z), written from the activation's output a
+    def _activation_backward(self, a, e, g):
+        # g <- g * act'(z): for tanh from e, for ReLU from the output a
         if self.tanh:
-            np.multiply(a, a, out=self.g_z)
-            np.subtract(1, self.g_z, out=self.g_z)
+            np.add(1, e, out=self.g_z)
+            np.multiply(self.g_z, self.g_z, out=self.g_z)
+            np.divide(e, self.g_z, out=self.g_z)
+            self.g_z *= 4
             g *= self.g_z
         else:
             np.greater(a, 0, out=self.mask)
@@ -83,10 +91,10 @@ class FloorMLP:
         # forward
         np.matmul(x, W1.T, out=self.z1)
         self.z1 += b1
-        self._activation(self.z1, self.a1)
+        self._activation(self.z1, self.a1, self.e1)
         np.matmul(self.a1, W2.T, out=self.z2)
         self.z2 += b2
-        self._activation(self.z2, self.a2)
+        self._activation(self.z2, self.a2, self.e2)
         z3 = self.z3
         np.matmul(self.a2, W3.T, out=z3)
         z3 += b3
@@ -106,11 +114,11 @@ class FloorMLP:
         np.matmul(z3.T, self.a2, out=gW3)
         np.sum(z3, axis=0, out=gb3)
         np.matmul(z3, W3, out=self.g_a)
-        self._activation_backward(self.a2, self.g_a)
+        self._activation_backward(self.a2, self.e2, self.g_a)
         np.matmul(self.g_a.T, self.a1, out=gW2)
         np.sum(self.g_a, axis=0, out=gb2)
         g_a1 = np.matmul(self.g_a, W2, out=self.z2)  # z2 is free now
-        self._activation_backward(self.a1, g_a1)
+        self._activation_backward(self.a1, self.e1, g_a1)
         np.matmul(g_a1.T, x, out=gW1)
         np.sum(g_a1, axis=0, out=gb1)
         # Adam, in the form mytorch evaluates it: bias corrections on scalars
