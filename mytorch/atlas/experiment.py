@@ -217,7 +217,7 @@ def run_experiment(
     Parameters
     ----------
     dataset : str or Dataset
-        A name from :data:`mytorch.datasets.DATASETS`, or a dataset already made.
+        A name from :data:`mytorch.datasets.tasks.DATASETS`, or a dataset already made.
     optimizer : {'sgd', 'rmsprop', 'adam'}
     activation : {'relu', 'gelu', 'sigmoid', 'tanh'}
     hidden : iterable of int

@@ -49,8 +49,9 @@ def run_atlas(
 
     ``kwargs`` (``epochs``, ``batch_size``, ``hidden``, ``seed``) go to
     :func:`~mytorch.atlas.experiment.run_experiment` unchanged, for every run.
-    ``random_state`` draws the datasets (:func:`mytorch.datasets.make_dataset`; the
-    atlas's is 0). ``n_jobs`` worker processes share the runs through
+    ``random_state`` draws the datasets
+    (:func:`mytorch.datasets.tasks.make_dataset`; the atlas's is 0). ``n_jobs``
+    worker processes share the runs through
     joblib, or the backend that ``joblib.parallel_config`` sets (a Dask
     cluster, say); the numbers depend on neither. A progress bar goes to
     stderr when ``progress`` is true.

@@ -99,8 +99,8 @@ def sweep_learning_rates(
     run is one (schedule, optimizer, rate, dataset, draw, activation): a
     schedule is a ``(batch_size, epochs)`` pair, a draw a ``(random_state,
     seed)`` pair, where ``random_state`` draws the points and the split
-    (:func:`mytorch.datasets.make_dataset`) and ``seed`` the initialisation and the
-    minibatches. The default draws, 1, 2 and 3, are not the atlas's 0, so the
+    (:func:`mytorch.datasets.tasks.make_dataset`) and ``seed`` the initialisation
+    and the minibatches. The default draws, 1, 2 and 3, are not the atlas's 0, so the
     atlas's test sets play no part in the choice; :func:`sweep_scores` and
     :func:`choose_settings` turn the table into the choice.
 

@@ -15,7 +15,8 @@ spiral        3        three interleaved spiral arms (our own generator)
 
 Inputs are standardised with the *training* set's mean and standard
 deviation (the test set is transformed with the same statistics, as it
-would be in deployment). ``make_dataset(name)`` returns a :class:`Dataset`.
+would be in deployment). ``make_dataset(name)`` returns a
+:class:`~mytorch.datasets.split.Dataset`.
 
 Examples
 --------
@@ -25,7 +26,7 @@ Examples
 ((750, 2), (250, 2), 3)
 """
 
-from mytorch.datasets._split import N_SAMPLES, TEST_SIZE, Dataset, split_and_standardize
+from mytorch.datasets.split import N_SAMPLES, TEST_SIZE, Dataset, split_and_standardize
 from mytorch.datasets.tasks import (
     BLOB_CENTERS,
     DATASETS,

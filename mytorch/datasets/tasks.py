@@ -10,7 +10,7 @@ from mytorch._validation import (
     check_open_fraction,
     check_positive,
 )
-from mytorch.datasets._split import N_SAMPLES, TEST_SIZE, Dataset, split_and_standardize
+from mytorch.datasets.split import N_SAMPLES, TEST_SIZE, Dataset, split_and_standardize
 
 
 def make_spiral(
