@@ -1,6 +1,7 @@
 """The framework stands alone: `pip install .` brings NumPy and SciPy only, and
 `import mytorch` loads none of the book's companions."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -132,5 +133,29 @@ def test_the_framework_imports_neither_the_atlas_nor_the_book():
         text=True,
         check=True,
         cwd=ROOT,
+    ).stdout.strip()
+    assert loaded == "[]"
+
+
+def test_the_unit_tests_setup_imports_no_jupyter_package():
+    # tests/conftest.py is loaded for every test: `pytest tests/test_linear.py`
+    # must not start the notebook machinery (tests/book/conftest.py may).
+    jupyter = ("nbformat", "nbclient", "jupyter_client", "ipykernel", "zmq")
+    code = (
+        "import importlib.util, sys; "
+        "spec = importlib.util.spec_from_file_location("
+        "'unit_conftest', 'tests/conftest.py'); "
+        "module = importlib.util.module_from_spec(spec); "
+        "spec.loader.exec_module(module); "
+        "assert callable(module.rng); "
+        f"print([m for m in {jupyter!r} if m in sys.modules])"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     ).stdout.strip()
     assert loaded == "[]"
