@@ -51,19 +51,19 @@ venv: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest tests book -p nbcompare --notebooks -m "not pdf" $(PARALLEL) \
+	$(PY) -m pytest tests book -p tools.nbcompare --notebooks -m "not pdf" $(PARALLEL) \
 	  --cov=mytorch --cov-report=term
 
 test-pdf: $(STAMP)
-	$(PY) -m pytest tests/test_pdf.py -m pdf
+	$(PY) -m pytest tests/book/test_pdf.py -m pdf
 
 # What depends on floating point, once more under another OpenBLAS kernel and
 # without NumPy's widest SIMD paths (tools/fpsetup.py): stored outputs must hold
 # on every reader's processor, not only on the one that stored them.
 test-fp: $(STAMP)
-	env $$($(PY) tools/fpsetup.py) $(PY) -m pytest book tests/test_atlas.py tests/test_readme.py \
-	  tests/test_playground.py \
-	  -p nbcompare --notebooks $(PARALLEL)
+	env $$($(PY) tools/fpsetup.py) $(PY) -m pytest book tests/test_atlas.py tests/book/test_readme.py \
+	  tests/book/test_playground.py \
+	  -p tools.nbcompare --notebooks $(PARALLEL)
 
 book: $(BOOK_STAMP)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
@@ -81,7 +81,7 @@ pdf: $(BOOK_STAMP)
 sync: $(BOOK_STAMP)
 	$(PY) tools/sync.py
 
-# What the playground's JavaScript port is compared with (tests/test_playground.py).
+# What the playground's JavaScript port is compared with (tests/book/test_playground.py).
 golden: $(BOOK_STAMP)
 	$(PY) tools/golden.py
 

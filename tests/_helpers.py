@@ -6,13 +6,17 @@ comparing the package against them compares two separate derivations.
 """
 
 import contextlib
+import copy
 import math
 import re
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import strategies as st
 
+import mytorch
+from mytorch import nn, optim
 from mytorch.testing import gradcheck
 
 # --------------------------------------------------------------------------
@@ -208,3 +212,167 @@ def away_from_zero(rng, shape, low=0.1, high=2.0):
 dims = st.integers(min_value=1, max_value=5)
 batch_sizes = st.integers(min_value=2, max_value=6)
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+# --------------------------------------------------------------------------
+# Optimizers: reference updates, written from PyTorch's documented algorithms,
+# the configurations every optimizer is tested in, a quadratic bowl to descend
+# (tests/test_sgd.py, test_adam.py, test_rmsprop.py, _optimizer_contract.py)
+# --------------------------------------------------------------------------
+
+
+def ref_sgd(p, g, state, t, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
+    g = g + weight_decay * p
+    if momentum:
+        v = g.copy() if t == 1 else momentum * state["v"] + g
+        state["v"] = v
+        g = g + momentum * v if nesterov else v
+    return p - lr * g
+
+
+def ref_adam(p, g, state, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    beta1, beta2 = betas
+    g = g + weight_decay * p  # L2 penalty in the gradient (Adam, not AdamW)
+    m = beta1 * state.get("m", 0.0) + (1 - beta1) * g
+    v = beta2 * state.get("v", 0.0) + (1 - beta2) * g * g
+    state["m"], state["v"] = m, v
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    return p - lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+def ref_rmsprop(
+    p, g, state, t, lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0
+):
+    g = g + weight_decay * p
+    square_avg = alpha * state.get("square_avg", 0.0) + (1 - alpha) * g * g
+    state["square_avg"] = square_avg
+    step = g / (np.sqrt(square_avg) + eps)
+    if momentum:
+        state["buf"] = momentum * state.get("buf", 0.0) + step
+        step = state["buf"]
+    return p - lr * step
+
+
+REFERENCE = {optim.SGD: ref_sgd, optim.Adam: ref_adam, optim.RMSprop: ref_rmsprop}
+
+
+CONFIGS = [
+    pytest.param(optim.SGD, {"lr": 0.1}, id="sgd"),
+    pytest.param(optim.SGD, {"lr": 0.1, "weight_decay": 0.05}, id="sgd-wd"),
+    pytest.param(optim.SGD, {"lr": 0.05, "momentum": 0.9}, id="sgd-momentum"),
+    pytest.param(
+        optim.SGD,
+        {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01},
+        id="sgd-nesterov-wd",
+    ),
+    pytest.param(optim.Adam, {}, id="adam-defaults"),
+    pytest.param(
+        optim.Adam,
+        {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1},
+        id="adam-wd",
+    ),
+    pytest.param(optim.RMSprop, {}, id="rmsprop-defaults"),
+    pytest.param(
+        optim.RMSprop,
+        {"lr": 0.01, "alpha": 0.9, "eps": 1e-6, "momentum": 0.5, "weight_decay": 0.1},
+        id="rmsprop-momentum-wd",
+    ),
+]
+
+
+_RNG = np.random.default_rng(123)
+
+
+SHAPES = [(3, 2), (2,)]
+
+
+CURVATURE = [_RNG.uniform(0.5, 3.0, s) for s in SHAPES]
+
+
+CENTRE = [_RNG.standard_normal(s) for s in SHAPES]
+
+
+START = [_RNG.standard_normal(s) for s in SHAPES]
+
+
+def bowl_grad(i, p):
+    return CURVATURE[i] * p - CENTRE[i]
+
+
+def make_params(start=START, dtype=np.float64):
+    return [nn.Parameter(np.array(s, dtype=dtype)) for s in start]
+
+
+def fill_grads(params):
+    for i, p in enumerate(params):
+        p.grad[...] = bowl_grad(i, p.data)
+
+
+def run(opt, params, steps):
+    for _ in range(steps):
+        opt.zero_grad()
+        fill_grads(params)
+        opt.step()
+    return [p.data.copy() for p in params]
+
+
+def reference_run(cls, kwargs, steps, start=START):
+    update = REFERENCE[cls]
+    values = [np.array(s, dtype=np.float64) for s in start]
+    states = [{} for _ in values]
+    for t in range(1, steps + 1):
+        values = [
+            update(p, bowl_grad(i, p), states[i], t, **kwargs)
+            for i, p in enumerate(values)
+        ]
+    return values
+
+
+P0 = np.array([1.0, -2.0, 0.5])
+
+
+G0 = np.array([0.5, 0.25, -4.0])
+
+
+def one_step(cls, **kwargs):
+    p = nn.Parameter(P0.copy())
+    p.grad[...] = G0
+    cls([p], **kwargs).step()
+    return p.data
+
+
+def save_then_continue(cls, kwargs, steps_before, steps_after):
+    """Train, save the state, train on: the optimizer, its saved state, the parameters
+    when saved, and after."""
+    params = make_params()
+    opt = cls(params, **kwargs)
+    run(opt, params, steps=steps_before)
+    saved_state = copy.deepcopy(opt.state_dict())
+    saved_values = [p.data.copy() for p in params]
+    return opt, saved_state, saved_values, run(opt, params, steps=steps_after)
+
+
+def training_losses(seed, opt_cls, steps=15):
+    mytorch.manual_seed(seed)
+    data = np.random.default_rng(0)
+    X = data.standard_normal((32, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    model = nn.Sequential(
+        nn.Linear(2, 16),
+        nn.BatchNorm1d(16),
+        nn.ReLU(),
+        nn.Dropout(0.1),
+        nn.Linear(16, 2),
+    )
+    criterion = nn.CrossEntropyLoss()
+    opt = opt_cls(model.parameters(), lr=1e-2)
+    model.train()
+    losses = []
+    for _ in range(steps):
+        loss = criterion(model(X), y)
+        opt.zero_grad()
+        model.backward(criterion.backward())
+        opt.step()
+        losses.append(float(loss))
+    return losses

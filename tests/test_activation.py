@@ -30,11 +30,6 @@ ELEMENTWISE = [
 ]
 
 
-@pytest.fixture
-def rng():
-    return np.random.default_rng(0)
-
-
 @pytest.mark.parametrize("cls, kwargs, ref", ELEMENTWISE)
 def test_forward_matches_formula(rng, cls, kwargs, ref):
     x = rng.standard_normal((6, 5)) * 3

@@ -27,11 +27,6 @@ from mytorch.autograd import (
 from mytorch.testing import numerical_gradient, relative_error
 
 
-@pytest.fixture
-def rng():
-    return np.random.default_rng(0)
-
-
 def check_tape(f, *arrays, seed=0, tol=1e-7):
     """Gradients of L = sum(f(*tensors) * G) from the tape against central differences.
 

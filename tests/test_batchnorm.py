@@ -15,11 +15,6 @@ from _helpers import (
 )
 
 
-@pytest.fixture
-def rng():
-    return np.random.default_rng(0)
-
-
 def randomise_affine(bn, rng):
     bn.weight.data[...] = rng.uniform(0.5, 2.0, bn.weight.data.shape)
     bn.bias.data[...] = rng.standard_normal(bn.bias.data.shape)

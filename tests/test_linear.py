@@ -10,11 +10,6 @@ from mytorch import nn
 from _helpers import assert_gradcheck, assert_message, shape_pattern
 
 
-@pytest.fixture
-def rng():
-    return np.random.default_rng(0)
-
-
 def test_weight_and_bias_shapes_follow_pytorch():
     layer = nn.Linear(3, 5)
     assert layer.weight.data.shape == (5, 3)

@@ -19,11 +19,6 @@ REDUCTIONS = ["mean", "sum"]
 
 
 @pytest.fixture
-def rng():
-    return np.random.default_rng(0)
-
-
-@pytest.fixture
 def batch(rng):
     logits = rng.standard_normal((6, 4)) * 2
     target = rng.integers(0, 4, size=6)

@@ -8,11 +8,6 @@ from mytorch import nn, optim
 from _helpers import assert_gradcheck, assert_message
 
 
-@pytest.fixture
-def rng():
-    return np.random.default_rng(0)
-
-
 def mlp():
     mytorch.manual_seed(0)
     return nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 3))

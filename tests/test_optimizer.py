@@ -12,7 +12,7 @@ import pytest
 import mytorch
 from mytorch import nn, optim
 from mytorch._numerics import flush_subnormals
-from _helpers import assert_message, assert_tree_equal
+from _helpers import assert_message, assert_tree_equal, make_params
 
 
 def model_and_data(dtype=np.float64, act=nn.ReLU):
@@ -417,3 +417,12 @@ def test_a_rule_without_state():
     opt.step()
     np.testing.assert_array_equal(p.data, [0.5, -1.5, 0.0])
     assert opt.state_dict()["state"] == {}
+
+
+def test_base_optimizer_has_no_step():
+    class NoStep(optim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params, {"lr": 0.1})
+
+    with pytest.raises(NotImplementedError):
+        NoStep(make_params()).step()

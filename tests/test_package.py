@@ -1,6 +1,7 @@
 """The framework stands alone: `pip install .` brings NumPy and SciPy only, and
 `import mytorch` loads none of the book's companions."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,8 @@ import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPANIONS = ("matplotlib", "pandas", "sklearn", "tqdm", "threadpoolctl", "IPython")
+# The notebook machinery, which only the book's tests (tests/book/) need.
+JUPYTER = ("nbformat", "nbclient", "jupyter_client", "ipykernel", "zmq")
 
 
 def test_the_package_depends_on_numpy_and_scipy_only():
@@ -134,3 +137,46 @@ def test_the_framework_imports_neither_the_atlas_nor_the_book():
         cwd=ROOT,
     ).stdout.strip()
     assert loaded == "[]"
+
+
+def test_the_unit_tests_setup_imports_no_jupyter_package():
+    # tests/conftest.py is loaded for every test: `pytest tests/test_linear.py`
+    # must not start the notebook machinery (tests/book/conftest.py may).
+    code = (
+        "import importlib.util, sys; "
+        "spec = importlib.util.spec_from_file_location("
+        "'unit_conftest', 'tests/conftest.py'); "
+        "module = importlib.util.module_from_spec(spec); "
+        "spec.loader.exec_module(module); "
+        "assert callable(module.rng); "
+        f"print([m for m in {JUPYTER!r} if m in sys.modules])"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ).stdout.strip()
+    assert loaded == "[]"
+
+
+def test_running_a_unit_test_file_loads_no_jupyter_package(tmp_path):
+    # What `pytest tests/test_linear.py` has imported when its session ends.
+    (tmp_path / "modules_at_end.py").write_text(
+        "import sys\n\n"
+        "def pytest_sessionfinish(session):\n"
+        f"    found = [m for m in {JUPYTER!r} if m in sys.modules]\n"
+        "    print('jupyter modules:', found)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/test_linear.py", "-q"]
+        + ["-p", "no:cacheprovider", "-p", "no:xdist", "-p", "modules_at_end"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "jupyter modules: []" in proc.stdout, proc.stdout

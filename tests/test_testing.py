@@ -17,11 +17,6 @@ from mytorch.testing import (
 from _helpers import floats_in
 
 
-@pytest.fixture
-def rng():
-    return np.random.default_rng(0)
-
-
 class WrongInputGrad(nn.Linear):
     """Linear whose returned gradient is off by 10 at one entry."""
 

@@ -26,19 +26,14 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from PIL import Image
 
+# The same kernel environment as `make test` (tools/kernel_env.py).
+try:  # imported as tools.execute (the tests, the chapter comparison)
+    from tools.kernel_env import KERNEL_ENV, UNSET_ENV
+except ImportError:  # run as `python tools/execute.py`
+    from kernel_env import KERNEL_ENV, UNSET_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
 
-# The same kernel environment as `make test` (see tests/conftest.py): figures
-# through the inline backend whatever the shell sets, stable hashing, and one
-# BLAS thread, so that matrix products sum in the same order on every run
-# (and stay fast when the other core is busy).
-KERNEL_ENV = {
-    "PYTHONHASHSEED": "0",
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-}
-UNSET_ENV = ("MPLBACKEND",)
 #: Seconds a cell may run.
 TIMEOUT = 1200
 

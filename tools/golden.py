@@ -6,13 +6,13 @@
   (standardised train and test points, as `make_dataset(name)` returns them), each
   float64 array as base64 of its little-endian bytes, so the page trains on
   exactly the package's numbers;
-- `tests/golden/playground.json`: golden trajectories. For every optimizer
+- `tests/book/golden/playground.json`: golden trajectories. For every optimizer
   setting in `OPTIMIZERS` x every activation x {plain, BatchNorm, Dropout,
   both}, seed `SEED`, float64: the loss of each of the first `STEPS`
   minibatch steps, and after the last one checksums of every parameter and
   buffer and the evaluation-mode logits of the first test points.
 
-`tests/test_playground.py` runs the port under Node on the same
+`tests/book/test_playground.py` runs the port under Node on the same
 configurations and compares (<= 1e-10 relative), and checks that this file
 still matches what the package computes now. The training loop, `train`, is
 the page's (and `run_experiment`'s): `manual_seed(seed)`, then the model, and
@@ -37,7 +37,7 @@ from mytorch.atlas.experiment import ACTIVATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS_JS = ROOT / "book" / "_playground" / "datasets.js"
-GOLDEN_JSON = ROOT / "tests" / "golden" / "playground.json"
+GOLDEN_JSON = ROOT / "tests" / "book" / "golden" / "playground.json"
 
 SEED = 1
 STEPS = 50
@@ -193,7 +193,7 @@ def trajectories() -> dict:
                     }
     return {
         "about": "Written by tools/golden.py from the mytorch package; compared with "
-        "the playground's JavaScript port by tests/test_playground.py.",
+        "the playground's JavaScript port by tests/book/test_playground.py.",
         "dataset": DATASET,
         "seed": SEED,
         "steps": STEPS,

@@ -1,6 +1,6 @@
 """Re-run the book's chapters and compare every cell's outputs with the stored ones.
 
-A pytest plugin: `pytest -p nbcompare --notebooks book` collects each chapter,
+A pytest plugin: `pytest -p tools.nbcompare --notebooks book` collects each chapter,
 runs it top to bottom in one fresh kernel (the environment of
 `tools/execute.py`), and makes every code cell one test. What a cell's
 outputs are compared by is written in its metadata, `metadata.mytorch.compare`,
@@ -240,7 +240,7 @@ class NotebookFile(pytest.File):
                 )
 
     def setup(self):
-        import execute  # tools/execute.py: the kernel and its environment
+        from tools import execute  # the kernel and its environment
         from nbclient import NotebookClient
 
         self.client = NotebookClient(

@@ -8,7 +8,7 @@ newline. A cell marked ``{"mytorch": {"imports": ["mytorch.nn.linear"]}}``
 shows the import statements of those modules (each once, in order), so the
 synced classes below it run with exactly what the package gives them. This script
 rewrites every such cell that differs from the package
-(its outputs are kept) and says which ones it changed. `tests/test_sync.py`
+(its outputs are kept) and says which ones it changed. `tests/book/test_sync.py`
 uses `check` to fail when a cell has drifted.
 """
 

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-import execute  # noqa: E402
+from tools import execute  # noqa: E402
 
 
 def figure_png() -> str:

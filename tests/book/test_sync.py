@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-import sync  # tools/sync.py
+from tools import sync
 
 CELLS = sync.cells()
 

@@ -1,13 +1,13 @@
 // Train every golden configuration with the playground's JavaScript port and
-// compare with what the package wrote (tests/golden/playground.json).
+// compare with what the package wrote (tests/book/golden/playground.json).
 // Prints one JSON line: the largest relative differences and the worst runs.
-// Run by tests/test_playground.py: node tests/golden/compare.mjs
+// Run by tests/book/test_playground.py: node tests/book/golden/compare.mjs
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const port = join(here, "..", "..", "book", "_playground");
+const port = join(here, "..", "..", "..", "book", "_playground");
 const { Trainer, decodeDataset } = await import(join(port, "mytorch.js"));
 const { DATASETS } = await import(join(port, "datasets.js"));
 const golden = JSON.parse(readFileSync(join(here, "playground.json"), "utf8"));

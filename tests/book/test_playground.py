@@ -21,13 +21,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import golden  # tools/golden.py
 import numpy as np
 import pytest
 from conftest import require
 from scipy.special import erfc
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools import golden
+
+ROOT = Path(__file__).resolve().parents[2]
 PORT = ROOT / "book" / "_playground"
 NODE = shutil.which("node")
 RTOL = 1e-10
@@ -102,7 +103,7 @@ def test_erfc_is_scipys(node):
 
 def test_port_follows_the_golden_trajectories(node):
     proc = subprocess.run(
-        [node, str(ROOT / "tests" / "golden" / "compare.mjs")],
+        [node, str(ROOT / "tests" / "book" / "golden" / "compare.mjs")],
         check=False,
         capture_output=True,
         text=True,
@@ -166,7 +167,7 @@ def test_golden_file_is_what_the_package_computes():
     fresh = json.loads(golden.golden_json())
     differences = close(fresh, stored, rtol=PACKAGE_RTOL)
     assert not differences, (
-        "tests/golden/playground.json is not what the package computes: "
+        "tests/book/golden/playground.json is not what the package computes: "
         "run `python tools/golden.py`.\n" + "\n".join(differences[:10])
     )
 

@@ -10,10 +10,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-import nbcompare
-from nbcompare import check_rule, compare_outputs, last_digit_unit, mask
+from tools import nbcompare
+from tools.nbcompare import check_rule, compare_outputs, last_digit_unit, mask
 
-TOOLS = Path(nbcompare.__file__).resolve().parent
+ROOT = Path(nbcompare.__file__).resolve().parent.parent
 ROUNDOFF = {"rtol": 0, "atol": 5e-9, "why": "round-off"}
 CLAIMS = {"claims": "what the asserts check"}
 
@@ -169,14 +169,14 @@ def chapter(tmp_path, cells) -> Path:
 
 
 def run_pytest(path: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(TOOLS)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [
             sys.executable,
             "-m",
             "pytest",
             "-p",
-            "nbcompare",
+            "tools.nbcompare",
             "--notebooks",
             "-p",
             "no:nbval",

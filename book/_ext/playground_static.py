@@ -12,7 +12,7 @@ _config.yml (sphinx.local_extensions).
 import shutil
 from pathlib import Path
 
-SOURCE = Path(__file__).resolve().parent.parent / "book" / "_playground"
+SOURCE = Path(__file__).resolve().parents[1] / "_playground"
 SUFFIXES = {".js", ".css", ".html"}
 
 
