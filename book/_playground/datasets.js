@@ -1,5 +1,5 @@
 // Written by tools/golden.py from mytorch.datasets: do not edit by hand.
-// Each task as load(name) returns it: standardised float64 points (base64 of
+// Each task as make_dataset(name) returns it: standardised float64 points (base64 of
 // little-endian bytes) and int32 labels, so the page trains on the package's data.
 export const DATASETS = {
   moons: {

@@ -2,7 +2,7 @@
 //
 // Each function follows the NumPy code of the same name in `mytorch/` line by
 // line, in the same order of operations, so that the page trains the numbers
-// the package trains (tests/test_playground.py compares the two to 1e-10).
+// the package trains (tests/book/test_playground.py compares the two to 1e-10).
 // Arrays are Float64Arrays, row-major: a batch of n rows of width d is n * d.
 import { Generator } from "./random.js";
 
