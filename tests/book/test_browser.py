@@ -3,12 +3,13 @@
 The book is served on 127.0.0.1 and opened in a headless Chromium (Debian's
 `chromium`, driven by Playwright). Any request to another host is aborted
 and fails the page. Each page is opened at a desktop width (1280 px) and a
-phone's (390 px); on each: MathJax has typeset every formula with its own web
-fonts and no error, every image has loaded, no response is an error, no script
-raises, every link inside the book leads to a file that exists, there is
-exactly one search box, no display equation runs past its column (a wide
-one scrolls in its own box), and every figure is stored at 1.5 times the width
-it is shown at or more.
+phone's (390 px, in test_browser_phone.py); on each: MathJax has typeset
+every formula with its own web fonts and no error, every image has loaded, no
+response is an error, no script raises, every link inside the book leads to a
+file that exists, there is exactly one search box, no display equation runs
+past its column (a wide one scrolls in its own box), no code block is wider
+than its column, no `assert` line shows unless asked for, and every figure is
+stored at 1.5 times the width it is shown at or more.
 """
 
 import functools
@@ -41,8 +42,8 @@ FLAGS = [
 # Every page of a Jupyter Book 1 site logs this harmless script error.
 KNOWN_PAGE_ERRORS = ("THEBE_JS_URL",)
 TIMEOUT_MS = 30_000
-WIDTHS = (1280, 390)  # a desktop browser; a phone (touch, overlay scrollbars)
-PHONE = 390
+DESKTOP = 1280  # a desktop browser
+PHONE = 390  # a phone (touch, overlay scrollbars): test_browser_phone.py
 REDIRECT = '<meta http-equiv="Refresh"'
 
 
@@ -133,12 +134,13 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="module", params=WIDTHS, ids=lambda w: f"{w}px")
-def context(browser, site, request):
+def open_context(browser, site, width: int):
+    """A browser context `width` px wide (a phone's with touch) that blocks and
+    records every request leaving the site."""
     base, _ = site
-    phone = request.param == PHONE
+    phone = width == PHONE
     context = browser.new_context(
-        viewport={"width": request.param, "height": 900},
+        viewport={"width": width, "height": 900},
         is_mobile=phone,
         has_touch=phone,
     )
@@ -155,6 +157,13 @@ def context(browser, site, request):
     context.route("**/*", only_local)
     yield context
     context.close()
+
+
+# The phone's width runs in test_browser_phone.py, with these same tests: two
+# files that pytest-xdist (--dist loadfile) can run side by side.
+@pytest.fixture(scope="module", params=[DESKTOP], ids=lambda w: f"{w}px")
+def context(browser, site, request):
+    yield from open_context(browser, site, request.param)
 
 
 # Runs in the page once it has loaded. Images are made eager first, so that
