@@ -25,19 +25,25 @@ def test_the_package_depends_on_numpy_and_scipy_only():
     assert {"plot", "atlas"} <= set(project["optional-dependencies"])
 
 
+def printed_in_a_fresh_process(code: str, env=None) -> str:
+    """What `python -c code` prints, run from the repository's root."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env=env,
+    ).stdout.strip()
+
+
 def test_importing_the_framework_loads_no_companion():
     code = (
         "import sys, mytorch, mytorch.nn, mytorch.optim, mytorch.testing, "
         "mytorch.serialization, mytorch.autograd; "
         f"print([m for m in {COMPANIONS!r} if m in sys.modules])"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    ).stdout.strip()
+    loaded = printed_in_a_fresh_process(code)
     assert loaded == "[]"
 
 
@@ -129,13 +135,7 @@ def test_the_framework_imports_neither_the_atlas_nor_the_book():
         "mytorch.serialization, mytorch.autograd, mytorch.datasets; "
         f"print(sorted(m for m in sys.modules if m.startswith({COMPANIONS_IN_PACKAGE!r})))"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    ).stdout.strip()
+    loaded = printed_in_a_fresh_process(code)
     assert loaded == "[]"
 
 
@@ -151,14 +151,9 @@ def test_the_unit_tests_setup_imports_no_jupyter_package():
         "assert callable(module.rng); "
         f"print([m for m in {JUPYTER!r} if m in sys.modules])"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    ).stdout.strip()
+    loaded = printed_in_a_fresh_process(
+        code, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
     assert loaded == "[]"
 
 
