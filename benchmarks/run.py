@@ -1,7 +1,7 @@
 """Training-step speed: mytorch against the hand-written floor and scikit-learn.
 
 Usage: python benchmarks/run.py [--quick] [--atlas] [--repeats R] [--overhead]
-[--subnormals]
+[--subnormals] [--keep-freed-memory]
 
 For an MLP 2 -> H -> H -> C with cross-entropy and Adam, each
 configuration is timed for mytorch (a Sequential of the package's modules
@@ -13,6 +13,14 @@ repetition and the medians compared, so the printed ratios are measured
 side by side in one run; absolute times on a shared machine are not
 comparable across runs. BLAS runs on one thread (threadpoolctl), the
 stable setting on a 2-core machine.
+
+mytorch's modules return new arrays, as PyTorch's do, and the floor writes
+into buffers it allocated once. With glibc's default settings, memory
+freed from arrays of about half a megabyte or more goes back to the
+operating system, so the next step's arrays come back as fresh pages, each
+a page fault. `--keep-freed-memory` runs the same comparison with glibc
+told to keep freed memory (its MALLOC_MMAP_THRESHOLD_ and
+MALLOC_TRIM_THRESHOLD_), which separates that cost from the rest.
 """
 
 import argparse
@@ -37,6 +45,13 @@ from floor import FloorMLP  # noqa: E402
 from mytorch import nn, optim  # noqa: E402
 
 N_SAMPLES, N_CLASSES, LR = 1000, 3, 1e-3
+
+#: glibc settings under which freed memory stays with the process: blocks up to
+#: 32 MiB (glibc's largest threshold) come from the heap, which is never trimmed.
+KEEP_FREED_MEMORY = {
+    "MALLOC_MMAP_THRESHOLD_": str(32 * 2**20),
+    "MALLOC_TRIM_THRESHOLD_": str(2**40),
+}
 
 
 def make_data(dtype, n=N_SAMPLES):
@@ -378,11 +393,32 @@ def main(argv=None):
         help="instead of the table: step times late in a long float32 run, with and without "
         "flushing subnormal entries of the loss gradient",
     )
+    parser.add_argument(
+        "--keep-freed-memory",
+        action="store_true",
+        help="run with glibc keeping freed memory instead of returning it to the "
+        "operating system (both implementations, same run)",
+    )
     args = parser.parse_args(argv)
+    if args.keep_freed_memory and any(
+        os.environ.get(key) != value for key, value in KEEP_FREED_MEMORY.items()
+    ):
+        # malloc reads these when the process starts: start again with them
+        os.execve(
+            sys.executable,
+            [sys.executable, *sys.argv],
+            {**os.environ, **KEEP_FREED_MEMORY},
+        )
     repeats = 3 if args.quick else args.repeats
     print(machine_description())
+    kept = all(os.environ.get(k) == v for k, v in KEEP_FREED_MEMORY.items())
     print(
         "BLAS threads: 1. Times are medians of interleaved repetitions; ratios are what to compare.\n"
+        + (
+            "glibc keeps freed memory (--keep-freed-memory).\n"
+            if kept
+            else "glibc's default: large freed blocks go back to the operating system.\n"
+        )
     )
     if args.overhead or args.subnormals:
         with threadpool_limits(limits=1, user_api="blas"):
