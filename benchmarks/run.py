@@ -1,7 +1,7 @@
 """Training-step speed: mytorch against the hand-written floor and scikit-learn.
 
 Usage: python benchmarks/run.py [--quick] [--atlas] [--repeats R] [--overhead]
-[--subnormals]
+[--subnormals] [--keep-freed-memory]
 
 For an MLP 2 -> H -> H -> C with cross-entropy and Adam, each
 configuration is timed for mytorch (a Sequential of the package's modules
@@ -13,6 +13,14 @@ repetition and the medians compared, so the printed ratios are measured
 side by side in one run; absolute times on a shared machine are not
 comparable across runs. BLAS runs on one thread (threadpoolctl), the
 stable setting on a 2-core machine.
+
+mytorch's modules return new arrays, as PyTorch's do, and the floor writes
+into buffers it allocated once. With glibc's default settings, memory
+freed from arrays of about half a megabyte or more goes back to the
+operating system, so the next step's arrays come back as fresh pages, each
+a page fault. `--keep-freed-memory` runs the same comparison with glibc
+told to keep freed memory (its MALLOC_MMAP_THRESHOLD_ and
+MALLOC_TRIM_THRESHOLD_), which separates that cost from the rest.
 """
 
 import argparse
@@ -37,6 +45,13 @@ from floor import FloorMLP  # noqa: E402
 from mytorch import nn, optim  # noqa: E402
 
 N_SAMPLES, N_CLASSES, LR = 1000, 3, 1e-3
+
+#: glibc settings under which freed memory stays with the process: blocks up to
+#: 32 MiB (glibc's largest threshold) come from the heap, which is never trimmed.
+KEEP_FREED_MEMORY = {
+    "MALLOC_MMAP_THRESHOLD_": str(32 * 2**20),
+    "MALLOC_TRIM_THRESHOLD_": str(2**40),
+}
 
 
 def make_data(dtype, n=N_SAMPLES):
@@ -121,6 +136,40 @@ class ProductsRunner(FloorRunner):
             self.mlp.products(x[idx])
 
 
+class ContractRunner:
+    """What mytorch's API asks beyond the floor's arithmetic, alone, on arrays of the
+    step's shapes: the copies of the three layers' inputs that forward keeps (so
+    that changing an input in place cannot change backward), zeroing the gradients
+    (`zero_grad`), adding each parameter's gradient to what is there instead of
+    writing it (gradients accumulate), the first layer's input gradient (every
+    `backward` returns one), and the check that every label is a class."""
+
+    def __init__(self, width, dtype, batch_size):
+        model = build_mytorch(width, "relu", dtype)
+        self.params = [p.data for p in model.parameters()]
+        self.flat_grad = np.zeros(sum(p.size for p in self.params), dtype)
+        self.grads, start = [], 0
+        for p in self.params:
+            self.grads.append(self.flat_grad[start : start + p.size].reshape(p.shape))
+            start += p.size
+        self.new_grads = [np.zeros_like(p) for p in self.params]
+        self.hidden = np.ones((batch_size, width), dtype)
+        self.inputs = np.ones((batch_size, 2), dtype)
+        labels = np.arange(batch_size) % N_CLASSES
+        self.onehot = labels[:, None] == np.arange(N_CLASSES)
+
+    def run(self, x, y, index_batches):
+        hidden, grads, new_grads = self.hidden, self.grads, self.new_grads
+        for _ in index_batches:
+            for layer_input in (self.inputs, hidden, hidden):
+                layer_input.copy()
+            np.count_nonzero(self.onehot)
+            self.flat_grad.fill(0)
+            for grad, new in zip(grads, new_grads):
+                grad += new
+            hidden @ self.params[0]
+
+
 class SklearnRunner:
     """MLPClassifier trained for whole epochs; timed per step like the others."""
 
@@ -202,6 +251,7 @@ def bench_config(width, activation, dtype, batch_size, repeats, with_sklearn):
         "floor": FloorRunner(width, activation, dtype, batch_size),
     }
     if with_sklearn:
+        runners["contract"] = ContractRunner(width, dtype, batch_size)
         runners["products"] = ProductsRunner(
             width, activation, dtype, batch_size, x, y, index_batches[0]
         )
@@ -378,11 +428,32 @@ def main(argv=None):
         help="instead of the table: step times late in a long float32 run, with and without "
         "flushing subnormal entries of the loss gradient",
     )
+    parser.add_argument(
+        "--keep-freed-memory",
+        action="store_true",
+        help="run with glibc keeping freed memory instead of returning it to the "
+        "operating system (both implementations, same run)",
+    )
     args = parser.parse_args(argv)
+    if args.keep_freed_memory and any(
+        os.environ.get(key) != value for key, value in KEEP_FREED_MEMORY.items()
+    ):
+        # malloc reads these when the process starts: start again with them
+        os.execve(
+            sys.executable,
+            [sys.executable, *sys.argv],
+            {**os.environ, **KEEP_FREED_MEMORY},
+        )
     repeats = 3 if args.quick else args.repeats
     print(machine_description())
+    kept = all(os.environ.get(k) == v for k, v in KEEP_FREED_MEMORY.items())
     print(
         "BLAS threads: 1. Times are medians of interleaved repetitions; ratios are what to compare.\n"
+        + (
+            "glibc keeps freed memory (--keep-freed-memory).\n"
+            if kept
+            else "glibc's default: large freed blocks go back to the operating system.\n"
+        )
     )
     if args.overhead or args.subnormals:
         with threadpool_limits(limits=1, user_api="blas"):
@@ -411,23 +482,31 @@ def main(argv=None):
             rows.append((np.dtype(dtype).name, activation, width, batch_size, t))
         header = (
             f"{'dtype':8} {'act':5} {'width':>5} {'batch':>5} {'mytorch us':>11} {'floor us':>9} "
-            f"{'mytorch/floor':>13} {'sklearn/mytorch':>15} {'sklearn/floor':>13} {'sklearn/products':>16}"
+            f"{'mytorch/floor':>13} {'contract us':>11} {'mytorch/(floor+contract)':>24} "
+            f"{'sklearn/mytorch':>15} {'sklearn/floor':>13} {'sklearn/products':>16}"
         )
         print(header)
         print("-" * len(header))
         for dtype, activation, width, batch_size, t in rows:
             print(
                 f"{dtype:8} {activation:5} {width:5d} {batch_size:5d} {t['mytorch'] * 1e6:11.1f} {t['floor'] * 1e6:9.1f} "
-                f"{t['mytorch'] / t['floor']:13.2f} {t['sklearn'] / t['mytorch']:15.2f} {t['sklearn'] / t['floor']:13.2f} "
+                f"{t['mytorch'] / t['floor']:13.2f} {t['contract'] * 1e6:11.1f} "
+                f"{t['mytorch'] / (t['floor'] + t['contract']):24.2f} "
+                f"{t['sklearn'] / t['mytorch']:15.2f} {t['sklearn'] / t['floor']:13.2f} "
                 f"{t['sklearn'] / t['products']:16.2f}"
             )
         print(
-            "(products: the step's eight matrix products alone, which any implementation computes)"
+            "(products: the step's eight matrix products alone, which any implementation computes;\n"
+            "contract: what mytorch's API asks beyond the floor's arithmetic, alone: input copies,\n"
+            "zero_grad, gradients added rather than written, the first input gradient, the label check)"
         )
         for dtype in ("float64", "float32"):
-            ratios = [t["mytorch"] / t["floor"] for d, _, _, _, t in rows if d == dtype]
+            ts = [t for d, _, _, _, t in rows if d == dtype]
+            ratios = [t["mytorch"] / t["floor"] for t in ts]
+            beyond = [t["mytorch"] / (t["floor"] + t["contract"]) for t in ts]
             print(
-                f"\n{dtype}: mytorch/floor geometric mean {geometric_mean(ratios):.3f}, max {max(ratios):.2f}"
+                f"\n{dtype}: mytorch/floor geometric mean {geometric_mean(ratios):.3f}, max {max(ratios):.2f}; "
+                f"mytorch/(floor+contract) geometric mean {geometric_mean(beyond):.3f}, max {max(beyond):.2f}"
             )
         for width in (64, 256):
             ts = [t for _, _, w, b, t in rows if w == width and b in (32, 256)]

@@ -2,6 +2,9 @@
 
 import numpy as np
 
+#: The smallest normal number of each dtype the package computes in.
+_TINY = {np.dtype(t): np.finfo(t).tiny for t in (np.float32, np.float64)}
+
 
 def flush_subnormals(array: np.ndarray) -> None:
     """Set the entries of `array` smaller in magnitude than the smallest normal number
@@ -13,4 +16,4 @@ def flush_subnormals(array: np.ndarray) -> None:
     to 0 changes it by less than `tiny`: nothing, next to values of ordinary
     size.
     """
-    array[np.abs(array) < np.finfo(array.dtype).tiny] = 0
+    array[np.abs(array) < _TINY[array.dtype]] = 0

@@ -89,9 +89,12 @@ class Tanh(Module):
     def forward(self, x):
         check_array("Tanh", "input", x)
         if is_grad_enabled():
-            # exp(-800) is 0 in float32 and float64: the clip changes no z and keeps
-            # 2|x| from overflowing
-            self._z = np.exp(-2 * np.minimum(np.abs(x), 400.0))
+            # z = exp(-2 min(|x|, 400)) in one new array: exp(-800) is 0 in float32
+            # and float64, so the clip changes no z and keeps 2|x| from overflowing
+            z = np.abs(x)
+            np.minimum(z, 400.0, out=z)
+            z *= -2
+            self._z = np.exp(z, out=z)
         return np.tanh(x)
 
     def backward(self, grad_output):
