@@ -9,14 +9,14 @@ from mytorch.optim.optimizer import Optimizer
 class SGD(Optimizer):
     r"""Gradient descent, optionally with heavy-ball or Nesterov momentum.
 
-    PyTorch's formulation, for the parameters $p$ with gradient $g$:
+    PyTorch's formulation, for the parameters $\theta$ with gradient $g$:
 
     .. math::
 
-        g &\leftarrow g + \omega p \quad\text{(weight decay, by the base class)}\\
+        g &\leftarrow g + \omega \theta \quad\text{(weight decay, by the base class)}\\
         b &\leftarrow \mu b + g
             \quad\text{(} b \text{ starts at 0: the first step sets } b = g)\\
-        p &\leftarrow p - \eta \,(g + \mu b \text{ if Nesterov else } b)
+        \theta &\leftarrow \theta - \eta \,(g + \mu b \text{ if Nesterov else } b)
 
     Derived, and shown equivalent to the textbook form, in the chapter
     "SGD and momentum". With momentum, the state is `momentum_buffer` ($b$)
