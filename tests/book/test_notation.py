@@ -29,6 +29,8 @@ RETIRED = {
     r"(?<![\\\w])u_\{?t": "SGD's velocity is the step Delta theta_t; u is a graph node",
     r"(?<![\\\w])a_o\b": "the seed index is l",
     r"\\varphi_": "autograd's operation is op_i, Nesterov's look-ahead theta'_t",
+    r"\\hat p\b": "the confidence is s-hat, since p is dropout's probability",
+    r"(?<![\\\w])c_\{?t\b": "a scaling factor is rho; c is a class index",
 }
 
 
