@@ -61,10 +61,10 @@ def gradcheck(module, x, *, target=None, eps=1e-6, tol=1e-6, seed=0) -> dict:
     Without `target`, the scalar checked is $L = \sum_{ij} \mathrm{module}(x)_{ij}\,
     G_{ij}$
     for a random upstream gradient $G$ (from `seed`), so every entry of the
-    Jacobian contributes; `module.backward(G)` must match $\partial L/\partial x$, and
-    each parameter's `.grad` must match $\partial L/\partial p$. With `target`, `module`
-    is a loss, $L = \mathrm{module}(x, \mathrm{target})$ and `module.backward()` is
-    compared with $\partial L/\partial x$.
+    Jacobian contributes; `module.backward(G)` must match $\partial L/\partial x$,
+    and each parameter's `.grad` must match $\partial L/\partial \theta$. With
+    `target`, `module` is a loss, $L = \mathrm{module}(x, \mathrm{target})$ and
+    `module.backward()` is compared with $\partial L/\partial x$.
 
     Before every forward the global generator is put back in the same state,
     so Dropout draws the same mask each time; buffers (BatchNorm's running

@@ -12,7 +12,7 @@ from mytorch.autograd.value import topological_order
 
 
 def nll_loss(log_probs, target):
-    r"""$-\frac1N \sum_i \log p_{i, y_i}$ for log-probabilities $(N, C)$ and integer
+    r"""$-\frac1N \sum_i \log P_{i, y_i}$ for log-probabilities $(N, C)$ and integer
     labels $(N,)$.
 
     VJP: $-G/N$ at each example's label, $0$ elsewhere.
@@ -62,7 +62,7 @@ def batch_norm(x, weight, bias, eps=1e-5):
 
     $\mu_B$, $\sigma_B^2$ (biased), $\hat x = (x - \mu_B)(\sigma_B^2 +
     \epsilon)^{-1/2}$,
-    $y = \gamma \odot \hat x + \beta$: the backward pass is whatever the
+    $y = \gamma \odot \hat x + \tau$: the backward pass is whatever the
     tape makes of these lines, with no formula of the chapter "Batch
     normalisation" written in. Running statistics are not kept.
     """

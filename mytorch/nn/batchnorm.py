@@ -18,19 +18,21 @@ from mytorch.nn.module import Module, Parameter
 class BatchNorm1d(Module):
     r"""Normalise each feature over the batch, then scale and shift.
 
-    Training: $\mu = \frac1N \sum_n x_n$, $\sigma^2 = \frac1N \sum_n (x_n - \mu)^2$
-    (biased), $\hat x = (x - \mu)/\sqrt{\sigma^2 + \epsilon}$,
-    $y = \gamma \odot \hat x + \beta$; the running statistics move by
-    $r \leftarrow (1 - \text{momentum})\, r + \text{momentum}\cdot s$, with the
-    unbiased variance $\frac{N}{N-1}\sigma^2$ for `running_var`.
-    Evaluation: $\mu, \sigma^2$ are the running statistics.
+    Training: $\mu_B = \frac1N \sum_n x_n$,
+    $\sigma_B^2 = \frac1N \sum_n (x_n - \mu_B)^2$ (biased),
+    $\hat x = (x - \mu_B)/\sqrt{\sigma_B^2 + \epsilon}$,
+    $y = \gamma \odot \hat x + \tau$; the running statistics move by
+    $\bar\mu \leftarrow (1 - \text{momentum})\, \bar\mu + \text{momentum}\cdot
+    \mu_B$, and $\bar\sigma^2$ likewise toward the unbiased variance
+    $\frac{N}{N-1}\sigma_B^2$.
+    Evaluation: $\bar\mu, \bar\sigma^2$ in the place of $\mu_B, \sigma_B^2$.
 
     Backward in training (derived in the chapter "Batch normalisation"),
     with $G = \partial L/\partial y$ and sums over the batch:
-    $\partial L/\partial \beta = \sum_n G_n$,
+    $\partial L/\partial \tau = \sum_n G_n$,
     $\partial L/\partial \gamma = \sum_n G_n \odot \hat x_n$,
-    $\partial L/\partial x = \frac{\gamma}{\sqrt{\sigma^2+\epsilon}} \odot
-    \bigl(G - \frac1N \partial L/\partial \beta
+    $\partial L/\partial x = \frac{\gamma}{\sqrt{\sigma_B^2+\epsilon}} \odot
+    \bigl(G - \frac1N \partial L/\partial \tau
     - \hat x \odot \frac1N \partial L/\partial \gamma\bigr)$.
 
     Parameters
@@ -46,7 +48,7 @@ class BatchNorm1d(Module):
     Shapes
     ------
     input and output $(N, C)$ with $N \ge 2$ in training; `weight` ($\gamma$,
-    ones), `bias` ($\beta$, zeros), `running_mean` (zeros) and
+    ones), `bias` ($\tau$, zeros), `running_mean` (zeros) and
     `running_var` (ones) are $(C,)$.
     """
 

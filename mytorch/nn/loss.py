@@ -78,9 +78,11 @@ class CrossEntropyLoss(Module):
 
 
 class MSELoss(Module):
-    r"""Mean squared error $L = \frac{1}{M} \sum_i (p_i - t_i)^2$ over all $M$ entries.
+    r"""Mean squared error $L = \frac{1}{n_y} \sum_i (\hat y_i - y_i)^2$ over entries.
 
-    `'sum'` drops the $1/M$. Backward: $\partial L/\partial p = 2 (p - t) / M$.
+    $n_y$ is the number of entries of the prediction $\hat y$ and of the target
+    $y$; `'sum'` drops the $1/n_y$. Backward:
+    $\partial L/\partial \hat y = 2 (\hat y - y) / n_y$.
     Prediction and target have the same shape. A target of a wider dtype
     than the prediction is refused (the loss would be computed in the
     narrower one); a narrower target is widened, exactly.

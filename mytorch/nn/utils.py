@@ -15,8 +15,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
     The joint norm treats every gradient as one long vector $g$:
     $\|g\|_p = (\sum_i |g_i|^p)^{1/p}$, or $\max_i |g_i|$ for
     ``norm_type=inf``. If it exceeds `max_norm`, every gradient is
-    multiplied by $c = m / (\|g\|_p + 10^{-6})$, $m$ = `max_norm` (PyTorch's
-    formula): one factor for all of them, so the direction of $g$ is kept
+    multiplied by $f_{\mathrm{clip}} = \nu / (\|g\|_p + 10^{-6})$, $\nu$ = `max_norm`
+    (PyTorch's formula): one factor for all of them, so the direction of $g$ is kept
     and only its length changes. The norm is computed on gradients divided
     by their largest entry, so that huge gradients give a finite norm.
 

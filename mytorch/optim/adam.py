@@ -12,20 +12,20 @@ class Adam(Optimizer):
     r"""Adaptive moment estimation, as in PyTorch (L2 weight decay added to the
     gradient).
 
-    For the parameters $p$ with gradient $g$, at step $t = 1, 2, \dots$:
+    For the parameters $\theta$ with gradient $g$, at step $t = 1, 2, \dots$:
 
     .. math::
 
-        g &\leftarrow g + \lambda p \quad\text{(weight decay, by the base class)}\\
+        g &\leftarrow g + \omega \theta \quad\text{(weight decay, by the base class)}\\
         m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g\\
         v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g \odot g\\
         \hat m_t &= m_t / (1 - \beta_1^t), \quad \hat v_t = v_t / (1 - \beta_2^t)\\
-        p &\leftarrow p - \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)
+        \theta &\leftarrow \theta - \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)
 
     $m_0 = v_0 = 0$; dividing by $1 - \beta^t$ removes the bias towards 0
     that this start gives the averages (derived in the chapter "Adam").
     The last line is evaluated in the equivalent form
-    $p \leftarrow p - \alpha_t\, m_t / (\sqrt{v_t} + \hat\epsilon_t)$ with
+    $\theta \leftarrow \theta - \alpha_t\, m_t / (\sqrt{v_t} + \hat\epsilon_t)$ with
     $\alpha_t = \eta \sqrt{1 - \beta_2^t} / (1 - \beta_1^t)$ and
     $\hat\epsilon_t = \epsilon \sqrt{1 - \beta_2^t}$: the corrections are
     applied to scalars, and one array division is left instead of three.

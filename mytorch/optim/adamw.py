@@ -6,19 +6,19 @@ from mytorch.optim.adam import Adam
 class AdamW(Adam):
     r"""Adam with decoupled weight decay (Loshchilov and Hutter), as PyTorch's AdamW.
 
-    For the parameters $p$ with gradient $g$, at step $t = 1, 2, \dots$:
+    For the parameters $\theta$ with gradient $g$, at step $t = 1, 2, \dots$:
 
     .. math::
 
-        p &\leftarrow (1 - \eta\lambda)\, p \quad\text{(decay, outside the moments)}\\
+        \theta &\leftarrow (1 - \eta\omega)\, \theta \quad\text{(decoupled decay)}\\
         m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g\\
         v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g \odot g\\
-        p &\leftarrow p - \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)
+        \theta &\leftarrow \theta - \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)
 
     with Adam's bias corrections $\hat m_t$, $\hat v_t$. Adam's L2 penalty
-    adds $\lambda p$ to $g$, so the decay is divided by $\sqrt{\hat v_t}$ with
+    adds $\omega \theta$ to $g$, so the decay is divided by $\sqrt{\hat v_t}$ with
     the gradient: weights with large gradients are decayed least. Here every
-    weight shrinks by the same factor $1 - \eta\lambda$ per step (derived in
+    weight shrinks by the same factor $1 - \eta\omega$ per step (derived in
     the chapter "Training in practice"). State: as Adam's.
 
     Parameters
@@ -28,7 +28,7 @@ class AdamW(Adam):
     betas : (float, float) in [0, 1), default (0.9, 0.999)
     eps : float >= 0, default 1e-8
     weight_decay : float >= 0, default 1e-2
-        $\lambda$; the decay per step is $\eta\lambda$, so it follows the
+        $\omega$; the decay per step is $\eta\omega$, so it follows the
         learning rate (and its schedule).
     """
 

@@ -115,8 +115,8 @@ class LinearLR(LRScheduler):
     `end_factor` over `total_iters` epochs, then stays: a warm-up when
     `start_factor < 1`.
 
-    $\eta_t = \eta_0 \bigl(f_s + (f_e - f_s) \min(t, T) / T\bigr)$ with
-    $f_s \in (0, 1]$, $f_e \in [0, 1]$ and $T$ = `total_iters`.
+    $\eta_t = \eta_0 \bigl(f_s + (f_e - f_s) \min(t, T_w) / T_w\bigr)$ with
+    $f_s \in (0, 1]$, $f_e \in [0, 1]$ and $T_w$ = `total_iters`.
     """
 
     hyperparameters: ClassVar[dict] = {

@@ -73,7 +73,7 @@ class Optimizer:
                         flush_subnormals(array)
 
     def apply_weight_decay(self, p, grad, group: dict, out: np.ndarray) -> np.ndarray:
-        """L2 weight decay: $g + \\lambda p$ into `out` (`grad` if $\\lambda = 0$)."""
+        r"""L2 weight decay: $g + \omega \theta$ into `out` (`grad` if $\omega = 0$)."""
         weight_decay = group.get("weight_decay")
         if not weight_decay:
             return grad

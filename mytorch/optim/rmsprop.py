@@ -9,18 +9,18 @@ from mytorch.optim.optimizer import Optimizer
 class RMSprop(Optimizer):
     r"""Divide the gradient by a running root mean square of its recent values.
 
-    PyTorch's (non-centred) formulation, for the parameters $p$ with gradient $g$:
+    PyTorch's (non-centred) formulation, for the parameters $\theta$ with gradient $g$:
 
     .. math::
 
-        g &\leftarrow g + \lambda p \quad\text{(weight decay, by the base class)}\\
-        s &\leftarrow \alpha s + (1 - \alpha)\, g \odot g\\
-        u &= g / (\sqrt{s} + \epsilon)\\
+        g &\leftarrow g + \omega \theta \quad\text{(weight decay, by the base class)}\\
+        v &\leftarrow \alpha v + (1 - \alpha)\, g \odot g\\
+        u &= g / (\sqrt{v} + \epsilon)\\
         b &\leftarrow \mu b + u, \quad
-            p \leftarrow p - \eta\, b \quad (\text{if } \mu > 0)\\
-        p &\leftarrow p - \eta\, u \quad (\text{if } \mu = 0)
+            \theta \leftarrow \theta - \eta\, b \quad (\text{if } \mu > 0)\\
+        \theta &\leftarrow \theta - \eta\, u \quad (\text{if } \mu = 0)
 
-    State: `step`, `square_avg` ($s$, starts at 0) and, with momentum,
+    State: `step`, `square_avg` ($v$, starts at 0) and, with momentum,
     `momentum_buffer` ($b$, starts at 0). See the chapter "RMSprop".
 
     Parameters

@@ -9,17 +9,17 @@ from mytorch.optim.optimizer import Optimizer
 class SGD(Optimizer):
     r"""Gradient descent, optionally with heavy-ball or Nesterov momentum.
 
-    PyTorch's formulation, for the parameters $p$ with gradient $g$:
+    PyTorch's formulation, for the parameters $\theta$ with gradient $g$:
 
     .. math::
 
-        g &\leftarrow g + \lambda p \quad\text{(weight decay, by the base class)}\\
-        v &\leftarrow \mu v + g
-            \quad\text{(} v \text{ starts at 0: the first step sets } v = g)\\
-        p &\leftarrow p - \eta \,(g + \mu v \text{ if Nesterov else } v)
+        g &\leftarrow g + \omega \theta \quad\text{(weight decay, by the base class)}\\
+        b &\leftarrow \mu b + g
+            \quad\text{(} b \text{ starts at 0: the first step sets } b = g)\\
+        \theta &\leftarrow \theta - \eta \,(g + \mu b \text{ if Nesterov else } b)
 
     Derived, and shown equivalent to the textbook form, in the chapter
-    "SGD and momentum". With momentum, the state is `momentum_buffer` ($v$)
+    "SGD and momentum". With momentum, the state is `momentum_buffer` ($b$)
     and `step`; without, there is none.
 
     Parameters
@@ -32,7 +32,7 @@ class SGD(Optimizer):
     nesterov : bool, default False
         Nesterov momentum (needs `momentum > 0`).
     weight_decay : float, default 0
-        L2 penalty $\lambda \ge 0$, added to the gradient.
+        L2 penalty $\omega \ge 0$, added to the gradient.
     """
 
     hyperparameters = {
