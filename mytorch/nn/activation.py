@@ -169,8 +169,8 @@ class GELU(Module):
 
 
 class Softmax(Module):
-    r"""$\mathrm{softmax}(x)_i = e^{x_i - m} / \sum_j e^{x_j - m}$ along `dim`, $m =
-    \max_j x_j$.
+    r"""$\mathrm{softmax}(x)_i = e^{x_i - x_{\max}} / \sum_j e^{x_j - x_{\max}}$ along
+    `dim`, $x_{\max} = \max_j x_j$.
 
     Subtracting the maximum changes nothing mathematically and keeps every
     exponent $\le 0$, so nothing overflows. Backward is the vector-Jacobian

@@ -10,9 +10,10 @@ class Dropout(Module):
     r"""In training, zero each element with probability $p$ and scale the rest by
     $1/(1-p)$.
 
-    With the mask $m_i \sim \mathrm{Bernoulli}(1-p)$, $y = x \odot m / (1-p)$,
-    so $\mathbb{E}[y] = x$ and evaluation needs no rescaling: in eval mode
-    Dropout is the identity. Backward multiplies by the same scaled mask.
+    With the mask $M$ of entries $m_i \sim \mathrm{Bernoulli}(1-p)$,
+    $y = x \odot M / (1-p)$, so $\mathbb{E}[y] = x$ and evaluation needs no
+    rescaling: in eval mode Dropout is the identity. Backward multiplies by
+    the same scaled mask.
     The mask is drawn from the generator that `mytorch.manual_seed` seeds.
 
     Parameters

@@ -22,8 +22,8 @@ from mytorch.nn.module import Module
 class CrossEntropyLoss(Module):
     r"""Cross-entropy of integer targets under the softmax of the logits.
 
-    With $m_i = \max_c z_{ic}$, the log-sum-exp form
-    $\ell_i = m_i + \log \sum_c e^{z_{ic} - m_i} - z_{i y_i}$
+    With $z_{i,\max} = \max_c z_{ic}$, the log-sum-exp form
+    $\ell_i = z_{i,\max} + \log \sum_c e^{z_{ic} - z_{i,\max}} - z_{i y_i}$
     never overflows. $L = \frac1N \sum_i \ell_i$ (`'mean'`) or $\sum_i \ell_i$
     (`'sum'`).
 
@@ -52,7 +52,7 @@ class CrossEntropyLoss(Module):
         shifted = logits - logits.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         sum_exp = exp.sum(axis=1)
-        # shifted[onehot]: z_{i, y_i} - m_i, row by row
+        # shifted[onehot]: z_{i, y_i} - z_{i, max}, row by row
         losses = np.log(sum_exp) - shifted[onehot]
         # backward turns these into softmax(logits) = exp / sum_exp
         if is_grad_enabled():

@@ -67,11 +67,11 @@ class RMSprop(Optimizer):
             group["eps"],
             group["momentum"],
         )
-        s = state["square_avg"]
-        s *= alpha
+        v = state["square_avg"]
+        v *= alpha
         # (1 - alpha) g g
-        s += np.multiply(np.multiply(1 - alpha, g, out=tmp), g, out=tmp)
-        denom = np.add(np.sqrt(s, out=tmp), eps, out=tmp)  # sqrt(s) + eps
+        v += np.multiply(np.multiply(1 - alpha, g, out=tmp), g, out=tmp)
+        denom = np.add(np.sqrt(v, out=tmp), eps, out=tmp)  # sqrt(v) + eps
         u = np.divide(g, denom, out=u)
         if mu:
             b = state["momentum_buffer"]

@@ -31,6 +31,14 @@ RETIRED = {
     r"\\varphi_": "autograd's operation is op_i, Nesterov's look-ahead theta'_t",
     r"\\hat p\b": "the confidence is s-hat, since p is dropout's probability",
     r"(?<![\\\w])c_\{?t\b": "a scaling factor is rho; c is a class index",
+    r"(?<![\\\w])Q_\{?i|P - Q\b": "the one-hot targets are onehot(y); Q holds eigenvectors",
+    r"\\delta(?![_\w])": "Kronecker's delta has indices; a logit gap is z_(1) - z_(2)",
+    r"u\^\{\(K\)\}": "a graph's last node is u^(n_u); K counts a network's modules",
+    r"(?<![\\\w])m(_i)?\s*=\s*\\max|z_\{?\w*\}?\s*-\s*m(_i)?(?![\w])": "the softmax's "
+    "shift is z_max; m_t is Adam's",
+    r"t_\{0\.975": "the t quantile is t_{S-1}, with its degrees of freedom",
+    r"(?<![\\\w])[xn]_\{?q(?![\w])": "module q's output is X^(q), of width d_q",
+    r"(?<![\\\w])g(_\{?\\tanh\}?)?\s*=\s*\\sqrt": "the gain of a nonlinearity f is rho_f",
 }
 
 
