@@ -145,13 +145,9 @@ class ContractRunner:
     `backward` returns one), and the check that every label is a class."""
 
     def __init__(self, width, dtype, batch_size):
-        model = build_mytorch(width, "relu", dtype)
-        self.params = [p.data for p in model.parameters()]
-        self.flat_grad = np.zeros(sum(p.size for p in self.params), dtype)
-        self.grads, start = [], 0
-        for p in self.params:
-            self.grads.append(self.flat_grad[start : start + p.size].reshape(p.shape))
-            start += p.size
+        # the floor's parameters and gradients: one flat array, a view per layer
+        mlp = FloorRunner(width, "relu", dtype, batch_size).mlp
+        self.params, self.grads, self.flat_grad = mlp.params, mlp.grads, mlp.flat_grad
         self.new_grads = [np.zeros_like(p) for p in self.params]
         self.hidden = np.ones((batch_size, width), dtype)
         self.inputs = np.ones((batch_size, 2), dtype)
@@ -435,9 +431,8 @@ def main(argv=None):
         "operating system (both implementations, same run)",
     )
     args = parser.parse_args(argv)
-    if args.keep_freed_memory and any(
-        os.environ.get(key) != value for key, value in KEEP_FREED_MEMORY.items()
-    ):
+    kept = all(os.environ.get(k) == v for k, v in KEEP_FREED_MEMORY.items())
+    if args.keep_freed_memory and not kept:
         # malloc reads these when the process starts: start again with them
         os.execve(
             sys.executable,
@@ -446,7 +441,6 @@ def main(argv=None):
         )
     repeats = 3 if args.quick else args.repeats
     print(machine_description())
-    kept = all(os.environ.get(k) == v for k, v in KEEP_FREED_MEMORY.items())
     print(
         "BLAS threads: 1. Times are medians of interleaved repetitions; ratios are what to compare.\n"
         + (
