@@ -137,6 +137,22 @@ def browser():
         browser.close()
 
 
+def record_requests_leaving(context, base: str) -> list[str]:
+    """The list into which every request of `context` that leaves the site at `base`
+    is recorded (such a request fails: the browser resolves no other host, FLAGS).
+    An event, not an interception: no request waits for Python."""
+    outside = []
+
+    def record(request):
+        url = request.url
+        leaves = url.split(":", 1)[0] in ("http", "https", "ws", "wss")
+        if leaves and not (url.startswith(base + "/") or url == base):
+            outside.append(url)
+
+    context.on("request", record)
+    return outside
+
+
 def open_context(browser, site, width: int):
     """A browser context `width` px wide (a phone's with touch) that records every
     request leaving the site (the browser cannot resolve any other host: FLAGS)."""
@@ -147,16 +163,7 @@ def open_context(browser, site, width: int):
         is_mobile=phone,
         has_touch=phone,
     )
-    context.outside_requests = []
-
-    def record(request):
-        url = request.url
-        leaves = url.split(":", 1)[0] in ("http", "https", "ws", "wss")
-        if leaves and not (url.startswith(base + "/") or url == base):
-            context.outside_requests.append(url)
-
-    # An event, not an interception: no request waits for Python.
-    context.on("request", record)
+    context.outside_requests = record_requests_leaving(context, base)
     yield context
     context.close()
 

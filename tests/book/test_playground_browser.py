@@ -1,7 +1,7 @@
 """The playground page (book/playground.md) in a real browser, without network.
 
 The built book is served and opened in headless Chromium as in
-test_browser.py, every request to another host aborted. On the page:
+test_browser.py, where no other host resolves. On the page:
 
 - no request leaves the site and no script raises;
 - Adam trains the moons to at least 0.95 test accuracy within MOONS_STEPS steps;
@@ -35,6 +35,7 @@ from test_browser import (  # noqa: F401
     ROOT,
     TIMEOUT_MS,
     browser,
+    record_requests_leaving,
     site,
 )
 
@@ -53,17 +54,7 @@ STOPPED_AT = """(steps) => {
 def page(browser, site):  # noqa: F811
     base, _ = site
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    outside, errors = [], []
-
-    def only_local(route):
-        url = route.request.url
-        if url.startswith(base + "/") or url == base:
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
-
-    context.route("**/*", only_local)
+    outside, errors = record_requests_leaving(context, base), []
     page = context.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
